@@ -1,0 +1,41 @@
+// The process-wide API state. This file is the whole of libadot_api: keeping these definitions in
+// one shared library gives every shared object in a process the same provider and current context.
+#include <mutex>
+
+#include "adot/api/context.h"
+#include "adot/api/trace/tracer.h"
+
+namespace adot::api {
+
+Context& internal::CurrentContextSlot() noexcept {
+  thread_local Context current;
+  return current;
+}
+
+namespace trace {
+namespace {
+std::mutex provider_mutex;
+std::shared_ptr<TracerProvider>& ProviderSlot() {
+  // Destroyed at exit, so an installed SDK provider flushes what it still holds.
+  static std::shared_ptr<TracerProvider> slot = std::make_shared<NoopTracerProvider>();
+  return slot;
+}
+}  // namespace
+
+std::shared_ptr<TracerProvider> GetTracerProvider() noexcept {
+  std::lock_guard<std::mutex> lock(provider_mutex);
+  return ProviderSlot();
+}
+
+void SetTracerProvider(std::shared_ptr<TracerProvider> provider) noexcept {
+  if (!provider) provider = std::make_shared<NoopTracerProvider>();
+  std::shared_ptr<TracerProvider> old;
+  {
+    std::lock_guard<std::mutex> lock(provider_mutex);
+    old = std::exchange(ProviderSlot(), std::move(provider));
+  }
+  // old is released outside the lock: its destructor may flush and shut down an SDK.
+}
+
+}  // namespace trace
+}  // namespace adot::api

@@ -1,0 +1,25 @@
+// Retry timing shared by the OTLP exporters (HTTP and gRPC).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "adot/exporters/otlp/otlp_options.h"
+
+namespace adot::exporters::otlp {
+
+// The wait before attempt number `attempt` (1 = the first retry): initial_backoff *
+// multiplier^(attempt-1), capped at max_backoff, with random jitter in [0.5, 1.5) of that.
+// A server-given delay (Retry-After, gRPC RetryInfo) replaces the computed one.
+std::chrono::milliseconds RetryDelay(const RetryOptions& options, uint32_t attempt,
+                                     std::optional<std::chrono::milliseconds> server_delay);
+
+// Parses an HTTP Retry-After value: delta-seconds or an HTTP-date (relative to now).
+std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value);
+
+// HTTP statuses that OTLP says to retry: 429, 502, 503, 504.
+bool IsRetryableHttpStatus(long status);
+
+}  // namespace adot::exporters::otlp
