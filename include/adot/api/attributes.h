@@ -111,8 +111,13 @@ struct KeyValue {
 class AttributeView {
  public:
   AttributeView() noexcept = default;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winit-list-lifetime"
+  // The list's array lives until the end of the caller's full expression, which is what a view
+  // passed straight into a call needs.
   AttributeView(std::initializer_list<KeyValue> list) noexcept
       : data_(list.begin()), size_(list.size()) {}
+#pragma GCC diagnostic pop
   AttributeView(std::span<const KeyValue> list) noexcept : data_(list.data()), size_(list.size()) {}
   AttributeView(const std::vector<KeyValue>& list) noexcept
       : data_(list.data()), size_(list.size()) {}

@@ -36,6 +36,13 @@ class Context {
       if (n->key == &key) return std::static_pointer_cast<const T>(n->value);
     return nullptr;
   }
+  // The same without taking a reference: valid while this Context (or a copy) is alive.
+  template <class T>
+  const T* GetValuePtr(const ContextKey& key) const noexcept {
+    for (const Node* n = head_.get(); n; n = n->next.get())
+      if (n->key == &key) return static_cast<const T*>(n->value.get());
+    return nullptr;
+  }
   template <class T>
   Context SetValue(const ContextKey& key, std::shared_ptr<const T> value) const {
     return Context(std::make_shared<const Node>(

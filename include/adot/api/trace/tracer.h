@@ -48,7 +48,7 @@ class NoopTracer final : public Tracer {
   using Tracer::StartSpan;
   SpanPtr StartSpan(std::string_view, AttributeView, const StartSpanOptions& options) noexcept override {
     if (options.root) return InvalidSpan();
-    const Context& parent = options.parent ? *options.parent : internal::CurrentContextSlot();
+    const Context& parent = options.parent ? *options.parent : api::internal::CurrentContextSlot();
     auto span = parent.GetValue<Span>(SpanContextKey());
     if (!span || !span->GetContext().IsValid()) return InvalidSpan();
     if (!span->IsRecording()) return std::const_pointer_cast<Span>(span);

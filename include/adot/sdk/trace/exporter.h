@@ -22,7 +22,9 @@ class SpanExporter {
   virtual ~SpanExporter() = default;
   virtual ExportResult Export(SpanBatch spans) noexcept = 0;
   virtual bool ForceFlush(std::chrono::milliseconds timeout) noexcept { return true; }
-  // After Shutdown, Export returns kFailure without sending. Interrupts retries in progress.
+  // After Shutdown, Export returns kFailure without sending. Shutdown may be called from another
+  // thread while Export runs, and then makes it return promptly (retries and requests in
+  // progress are abandoned).
   virtual bool Shutdown(std::chrono::milliseconds timeout) noexcept = 0;
 };
 

@@ -24,7 +24,8 @@ class SpanProcessor {
   virtual ~SpanProcessor() = default;
   // Called synchronously when a recording span starts, with the parent Context.
   virtual void OnStart(RecordingSpan& span, const api::Context& parent_context) noexcept {}
-  // Called when a recording span ends; the processor takes ownership.
+  // Called when a recording span ends; the processor takes ownership. Releasing the span may
+  // release the last reference to the provider (and this processor): do it last.
   virtual void OnEnd(std::unique_ptr<SpanData> span) noexcept = 0;
   virtual bool ForceFlush(std::chrono::milliseconds timeout) noexcept = 0;
   virtual bool Shutdown(std::chrono::milliseconds timeout) noexcept = 0;

@@ -32,11 +32,11 @@ class TracerProvider final : public api::trace::TracerProvider {
   // Shuts down (flushing the processors) if Shutdown was not called.
   ~TracerProvider() override;
 
-  using api::trace::TracerProvider::GetTracer;
   // Tracers with the same name, version and schema URL are the same object.
-  std::shared_ptr<api::trace::Tracer> GetTracer(std::string_view name, std::string_view version,
-                                                std::string_view schema_url,
-                                                api::AttributeView attributes) noexcept override;
+  std::shared_ptr<api::trace::Tracer> GetTracer(std::string_view name,
+                                                std::string_view version = {},
+                                                std::string_view schema_url = {},
+                                                api::AttributeView attributes = {}) noexcept override;
 
   bool ForceFlush(std::chrono::milliseconds timeout = std::chrono::milliseconds(30000)) noexcept;
   // Shuts every processor down within timeout. After Shutdown, new spans do not record.
