@@ -57,7 +57,10 @@ bool SetOwnedAttribute(OwnedAttributes& attributes, std::string_view key,
     }
   }
   if (attributes.size() >= max_count) return false;
-  attributes.push_back(OwnedKeyValue{std::string(key), ToOwned(value, max_length)});
+  if (attributes.capacity() == 0) attributes.reserve(8);
+  OwnedKeyValue& kv = attributes.emplace_back();
+  kv.key.assign(key);
+  kv.value = ToOwned(value, max_length);
   return true;
 }
 

@@ -9,103 +9,14 @@
 
 #include "adot/sdk/common/env.h"
 #include "adot/sdk/trace/processor.h"
+#include "sdk/common/bounded_queue.h"
+#include "sdk/trace/span_data_pool.h"
 
 namespace adot::sdk::trace {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-size_t RoundUpToPowerOfTwo(size_t n) {
-  size_t p = 1;
-  while (p < n) p <<= 1;
-  return p;
-}
-
-// Bounded multi-producer, single-consumer ring of owned spans (Vyukov's sequence-number queue).
-// Push never blocks: it fails when the ring holds `limit` spans.
-class SpanRing {
- public:
-  explicit SpanRing(size_t limit)
-      : limit_(std::max<size_t>(limit, 1)),
-        mask_(RoundUpToPowerOfTwo(limit_) - 1),
-        cells_(mask_ + 1) {
-    for (size_t i = 0; i <= mask_; ++i) cells_[i].sequence.store(i, std::memory_order_relaxed);
-  }
-  ~SpanRing() { Clear(); }
-
-  // Takes ownership on success.
-  bool Push(SpanData* span) noexcept {
-    size_t pos = tail_.load(std::memory_order_relaxed);
-    for (;;) {
-      if (pos - head_.load(std::memory_order_acquire) >= limit_) return false;
-      Cell& cell = cells_[pos & mask_];
-      size_t seq = cell.sequence.load(std::memory_order_acquire);
-      intptr_t diff = static_cast<intptr_t>(seq) - static_cast<intptr_t>(pos);
-      if (diff == 0) {
-        if (tail_.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
-          cell.span = span;
-          cell.sequence.store(pos + 1, std::memory_order_release);
-          return true;
-        }
-      } else if (diff < 0) {
-        return false;
-      } else {
-        pos = tail_.load(std::memory_order_relaxed);
-      }
-    }
-  }
-
-  // Single consumer. Returns nullptr when empty (or when the next push is still being written).
-  SpanData* Pop() noexcept {
-    size_t pos = head_.load(std::memory_order_relaxed);
-    Cell& cell = cells_[pos & mask_];
-    if (cell.sequence.load(std::memory_order_acquire) != pos + 1) return nullptr;
-    SpanData* span = cell.span;
-    cell.sequence.store(pos + mask_ + 1, std::memory_order_release);
-    head_.store(pos + 1, std::memory_order_release);
-    return span;
-  }
-
-  // In a forked child: a producer thread of the parent may have claimed a cell and never filled
-  // it, so Pop could stall there. Free what was published and start over.
-  void ResetAfterFork() noexcept {
-    size_t tail = tail_.load(), head = head_.load();
-    for (size_t pos = head; pos != tail; ++pos) {
-      Cell& cell = cells_[pos & mask_];
-      if (cell.sequence.load() == pos + 1) delete cell.span;
-    }
-    for (size_t i = 0; i <= mask_; ++i) cells_[i].sequence.store(i, std::memory_order_relaxed);
-    tail_.store(0);
-    head_.store(0);
-  }
-
-  size_t Size() const noexcept {
-    return tail_.load(std::memory_order_relaxed) - head_.load(std::memory_order_relaxed);
-  }
-
-  // Deletes everything queued; returns how many. Consumer side only.
-  size_t Clear() noexcept {
-    size_t n = 0;
-    while (SpanData* span = Pop()) {
-      delete span;
-      ++n;
-    }
-    return n;
-  }
-
- private:
-  struct alignas(64) Cell {
-    std::atomic<size_t> sequence;
-    SpanData* span = nullptr;
-  };
-  const size_t limit_;
-  const size_t mask_;
-  std::vector<Cell> cells_;
-  alignas(64) std::atomic<size_t> tail_{0};
-  alignas(64) std::atomic<size_t> head_{0};
-};
-
 // Every live processor, so a forked child can tell each to restart its worker.
 std::mutex registry_mutex;
 std::vector<std::weak_ptr<BatchSpanProcessor::Impl>>& Registry() {
@@ -168,7 +79,11 @@ class BatchSpanProcessor::Impl {
     // Past the deadline: abort the exporter (it may be waiting on a stalled endpoint).
     if (!drained) exporter_->Shutdown(std::chrono::milliseconds(0));
     if (worker_.joinable()) worker_.join();
-    size_t left = ring_.Clear();
+    size_t left = 0;
+    while (SpanData* span = ring_.Pop()) {
+      delete span;
+      ++left;
+    }
     dropped_.fetch_add(left, std::memory_order_relaxed);
     auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     bool ok = exporter_->Shutdown(std::max(remaining, std::chrono::milliseconds(0)));
@@ -194,7 +109,7 @@ class BatchSpanProcessor::Impl {
     // The parent's worker does not exist here. Its std::thread object cannot be joined or
     // destroyed (that would terminate), so it is overwritten in place.
     new (&worker_) std::thread();
-    ring_.ResetAfterFork();
+    ring_.ResetAfterFork([](SpanData* span) { delete span; });
     batch_.clear();  // the parent exports these
     batch_ready_.store(false);
     worker_done_ = false;
@@ -247,12 +162,13 @@ class BatchSpanProcessor::Impl {
     ExportResult result = exporter_->Export(SpanBatch(batch_));
     (result == ExportResult::kSuccess ? exported_ : export_failed_)
         .fetch_add(batch_.size(), std::memory_order_relaxed);
+    for (auto& span : batch_) internal::RecycleSpanData(std::move(span));
     batch_.clear();
   }
 
   std::unique_ptr<SpanExporter> exporter_;
   BatchSpanProcessorOptions options_;
-  SpanRing ring_;
+  sdk::internal::BoundedQueue<SpanData> ring_;
   std::vector<std::unique_ptr<SpanData>> batch_;  // worker thread only
 
   std::mutex mutex_;

@@ -4,6 +4,8 @@
 
 #include <mutex>
 
+#include "sdk/trace/span_data_pool.h"
+
 namespace adot::sdk::trace {
 
 using api::trace::SpanContext;
@@ -36,12 +38,18 @@ const api::Context& EmptyContext() {
 
 }  // namespace
 
-Tracer::Tracer(std::shared_ptr<ProviderState> state, InstrumentationScope scope)
-    : InstrumentationInfo{std::move(scope), state->resource}, state_(std::move(state)) {}
+Tracer::Tracer(std::shared_ptr<ProviderState> state, InstrumentationScope scope) {
+  auto shared = std::make_shared<TracerShared>();
+  shared->scope = std::move(scope);
+  shared->resource = state->resource;
+  shared->provider = std::move(state);
+  shared_ = std::move(shared);
+}
 
 api::trace::SpanPtr Tracer::StartSpan(std::string_view name, api::AttributeView attributes,
                                       const api::trace::StartSpanOptions& options) noexcept {
-  if (state_->shut_down.load(std::memory_order_relaxed)) return api::trace::InvalidSpan();
+  ProviderState& state = *shared_->provider;
+  if (state.shut_down.load(std::memory_order_relaxed)) return api::trace::InvalidSpan();
 
   const api::Context& parent_context =
       options.root ? EmptyContext()
@@ -52,10 +60,10 @@ api::trace::SpanPtr Tracer::StartSpan(std::string_view name, api::AttributeView 
   const SpanContext& parent = parent_span ? parent_span->GetContext() : kInvalid;
   const bool has_parent = parent.IsValid();
 
-  IdGenerator& ids = *state_->id_generator;
+  IdGenerator& ids = *state.id_generator;
   const api::trace::TraceId trace_id = has_parent ? parent.trace_id() : ids.GenerateTraceId();
-  SamplingResult sampling = state_->sampler->ShouldSample(parent_context, parent, trace_id, name,
-                                                          options.kind, attributes, options.links);
+  SamplingResult sampling = state.sampler->ShouldSample(parent_context, parent, trace_id, name,
+                                                        options.kind, attributes, options.links);
   const api::trace::SpanId span_id = ids.GenerateSpanId();
 
   uint8_t flags = 0;
@@ -72,8 +80,8 @@ api::trace::SpanPtr Tracer::StartSpan(std::string_view name, api::AttributeView 
     return std::make_shared<api::trace::NonRecordingSpan>(std::move(context));
   }
 
-  const SpanLimits& limits = state_->limits;
-  auto data = std::make_unique<SpanData>();
+  const SpanLimits& limits = state.limits;
+  auto data = internal::AcquireSpanData();
   data->trace_id = trace_id;
   data->span_id = span_id;
   if (has_parent) {
@@ -109,13 +117,13 @@ api::trace::SpanPtr Tracer::StartSpan(std::string_view name, api::AttributeView 
       }
     }
   }
-  data->instrumentation = std::shared_ptr<const InstrumentationInfo>(shared_from_this());
+  data->instrumentation = shared_;
 
   auto span = std::make_shared<Span>(std::move(data), context);
   for (const auto& link : options.links) {
     span->AddLink(link.context, link.attributes);
   }
-  for (const auto& processor : state_->processors) processor->OnStart(*span, parent_context);
+  for (const auto& processor : state.processors) processor->OnStart(*span, parent_context);
   return span;
 }
 
@@ -206,7 +214,8 @@ void Span::End(uint64_t end_time_unix_nano) noexcept {
   if (!data) return;  // already ended
   data->end_time_unix_nano = end_time_unix_nano ? end_time_unix_nano : NowUnixNano();
   // The tracer (and through it the provider state) stays alive while data references it.
-  const auto& processors = static_cast<const Tracer&>(*data->instrumentation).state().processors;
+  const auto& processors =
+      static_cast<const TracerShared&>(*data->instrumentation).provider->processors;
   const size_t n = processors.size();
   for (size_t i = 0; i + 1 < n; ++i) processors[i]->OnEnd(std::make_unique<SpanData>(*data));
   if (n > 0) processors[n - 1]->OnEnd(std::move(data));

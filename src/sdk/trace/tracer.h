@@ -10,11 +10,13 @@
 
 namespace adot::sdk::trace {
 
-// A tracer is also the InstrumentationInfo its spans point to, so a span holds a single reference
-// (SpanData::instrumentation) that keeps its scope, resource and provider state alive.
-class Tracer final : public api::trace::Tracer,
-                     public InstrumentationInfo,
-                     public std::enable_shared_from_this<Tracer> {
+// What a tracer's spans point to (SpanData::instrumentation): the scope and resource exporters
+// read, and the provider state the span needs until it ends. One reference keeps all alive.
+struct TracerShared : InstrumentationInfo {
+  std::shared_ptr<ProviderState> provider;
+};
+
+class Tracer final : public api::trace::Tracer {
  public:
   Tracer(std::shared_ptr<ProviderState> state, InstrumentationScope scope);
 
@@ -22,10 +24,10 @@ class Tracer final : public api::trace::Tracer,
   api::trace::SpanPtr StartSpan(std::string_view name, api::AttributeView attributes,
                                 const api::trace::StartSpanOptions& options) noexcept override;
 
-  ProviderState& state() const noexcept { return *state_; }
+  const InstrumentationScope& scope() const noexcept { return shared_->scope; }
 
  private:
-  std::shared_ptr<ProviderState> state_;
+  std::shared_ptr<const TracerShared> shared_;
 };
 
 // Tiny spin lock: span methods hold it for a few dozen nanoseconds and are rarely contended.
@@ -64,7 +66,7 @@ class Span final : public RecordingSpan {
 
  private:
   ProviderState& state() const noexcept {
-    return static_cast<const Tracer&>(*data_->instrumentation).state();
+    return *static_cast<const TracerShared&>(*data_->instrumentation).provider;
   }
   void AddLinkLocked(const api::trace::SpanContext& context, api::AttributeView attributes);
 

@@ -37,7 +37,7 @@ std::shared_ptr<api::trace::Tracer> TracerProvider::GetTracer(
     api::AttributeView attributes) noexcept {
   std::lock_guard<std::mutex> lock(tracers_mutex_);
   for (const auto& t : tracers_) {
-    const auto& scope = static_cast<const Tracer&>(*t).scope;
+    const auto& scope = static_cast<const Tracer&>(*t).scope();
     if (scope.name == name && scope.version == version && scope.schema_url == schema_url) return t;
   }
   InstrumentationScope scope{std::string(name), std::string(version), std::string(schema_url), {}};

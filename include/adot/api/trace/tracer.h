@@ -58,8 +58,8 @@ class NoopTracer final : public Tracer {
 
 class NoopTracerProvider final : public TracerProvider {
  public:
-  std::shared_ptr<Tracer> GetTracer(std::string_view, std::string_view, std::string_view,
-                                    AttributeView) noexcept override {
+  std::shared_ptr<Tracer> GetTracer(std::string_view, std::string_view = {},
+                                    std::string_view = {}, AttributeView = {}) noexcept override {
     static NoopTracer tracer;
     return std::shared_ptr<Tracer>(std::shared_ptr<Tracer>(), &tracer);
   }
