@@ -16,6 +16,12 @@ __attribute__((tls_model("initial-exec"))) thread_local Context current_context;
 Context& internal::CurrentContextSlot() noexcept { return current_context; }
 
 namespace trace {
+
+const ContextKey& SpanContextKey() noexcept {
+  static const ContextKey key("adot.span");
+  return key;
+}
+
 namespace {
 std::mutex provider_mutex;
 std::shared_ptr<TracerProvider>& ProviderSlot() {

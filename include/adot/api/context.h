@@ -10,6 +10,7 @@
 namespace adot::api {
 
 // A key into a Context. Keys are compared by identity: define each one once, e.g. as a static.
+// A key used by several shared objects must be defined (and exported) by one of them.
 class ContextKey {
  public:
   explicit constexpr ContextKey(const char* name) noexcept : name_(name) {}

@@ -13,6 +13,7 @@
 
 #include "adot/api/attributes.h"
 #include "adot/api/context.h"
+#include "adot/api/export.h"
 #include "adot/api/trace/span_context.h"
 
 namespace adot::api::trace {
@@ -94,10 +95,9 @@ inline SpanPtr InvalidSpan() noexcept {
   return SpanPtr(SpanPtr(), &invalid);
 }
 
-inline const ContextKey& SpanContextKey() noexcept {
-  static const ContextKey key("adot.span");
-  return key;
-}
+// The key of the active span. Defined in libadot_api: a key defined in a header would be a
+// different object in each shared object built with hidden visibility.
+ADOT_API_EXPORT const ContextKey& SpanContextKey() noexcept;
 
 // The span stored in context, or the invalid span when there is none.
 inline SpanPtr GetSpan(const Context& context) noexcept {
