@@ -31,7 +31,7 @@ inline uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
 struct Xoshiro256 {
   uint64_t s[4];
-  uint64_t generation = UINT64_MAX;
+  uint64_t generation = UINT64_MAX;  // never a real generation: the first use seeds
 
   void Seed() {
     uint64_t seed = 0;
@@ -58,10 +58,13 @@ struct Xoshiro256 {
   }
 };
 
+// initial-exec: a direct TLS access; the library is built position-independent, and the default
+// model would call __tls_get_addr on every id.
+__attribute__((tls_model("initial-exec"))) thread_local Xoshiro256 rng;
+
 }  // namespace
 
 uint64_t Random64() noexcept {
-  thread_local Xoshiro256 rng;
   if (rng.generation != fork_generation.load(std::memory_order_relaxed)) {
     (void)atfork_registered;
     rng.Seed();

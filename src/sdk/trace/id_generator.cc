@@ -13,11 +13,9 @@ using api::trace::SpanId;
 using api::trace::TraceId;
 using internal::Random64;
 
-void StoreBigEndian64(uint8_t* out, uint64_t v) {
-  for (int i = 7; i >= 0; --i) {
-    out[i] = static_cast<uint8_t>(v);
-    v >>= 8;
-  }
+inline void StoreBigEndian64(uint8_t* out, uint64_t v) {
+  v = __builtin_bswap64(v);
+  std::memcpy(out, &v, sizeof(v));
 }
 
 SpanId NewSpanId() {

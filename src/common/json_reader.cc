@@ -1,0 +1,368 @@
+#include "common/json_reader.h"
+
+#include <charconv>
+#include <cmath>
+#include <type_traits>
+
+#include "common/json_writer.h"
+
+namespace adot::common {
+namespace {
+
+// Checks the RFC 8259 number grammar on the whole of s.
+bool IsJsonNumber(std::string_view s) noexcept {
+  size_t i = 0;
+  auto digit = [&](size_t k) { return k < s.size() && s[k] >= '0' && s[k] <= '9'; };
+  if (i < s.size() && s[i] == '-') ++i;
+  if (!digit(i)) return false;
+  if (s[i] == '0') {
+    ++i;
+  } else {
+    while (digit(i)) ++i;
+  }
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    if (!digit(i)) return false;
+    while (digit(i)) ++i;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (!digit(i)) return false;
+    while (digit(i)) ++i;
+  }
+  return i == s.size();
+}
+
+bool ParseDouble(std::string_view s, double& out) noexcept {
+  if (!IsJsonNumber(s)) return false;
+  double v;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size()) return false;
+  out = v;
+  return true;
+}
+
+// Integer text, or a number whose value is integral ("1e3"); the double route is exact only up
+// to 2^53, which is fine for the forms that need it.
+template <class T>
+bool ParseInteger(std::string_view s, T& out) noexcept {
+  T v;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec == std::errc() && ptr == s.data() + s.size() && IsJsonNumber(s)) {
+    out = v;
+    return true;
+  }
+  if (ec == std::errc::result_out_of_range) return false;
+  double d;
+  if (!ParseDouble(s, d) || d != std::trunc(d)) return false;
+  constexpr double kMax = std::is_signed_v<T> ? 9223372036854775808.0 : 18446744073709551616.0;
+  constexpr double kMin = std::is_signed_v<T> ? -9223372036854775808.0 : 0.0;
+  if (d < kMin || d >= kMax) return false;
+  out = static_cast<T>(d);
+  return true;
+}
+
+}  // namespace
+
+class JsonParser {
+ public:
+  JsonParser(std::string_view text, std::string* error) noexcept
+      : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()), error_(error) {}
+
+  bool ParseDocument(JsonValue& out) {
+    SkipWhitespace();
+    if (!ParseValue(out, 0)) return false;
+    SkipWhitespace();
+    if (p_ != end_) return Fail("unexpected data after the JSON value");
+    return true;
+  }
+
+ private:
+  bool Fail(const char* what) {
+    if (error_ != nullptr) {
+      *error_ = std::string(what) + " at offset " + std::to_string(p_ - begin_);
+    }
+    return false;
+  }
+
+  void SkipWhitespace() noexcept {
+    while (p_ != end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
+  }
+
+  bool Literal(std::string_view word) {
+    if (static_cast<size_t>(end_ - p_) < word.size() || std::string_view(p_, word.size()) != word) {
+      return Fail("invalid literal");
+    }
+    p_ += word.size();
+    return true;
+  }
+
+  bool ParseValue(JsonValue& out, int depth) {
+    if (p_ == end_) return Fail("unexpected end of input");
+    switch (*p_) {
+      case '{':
+        return ParseObject(out, depth + 1);
+      case '[':
+        return ParseArray(out, depth + 1);
+      case '"':
+        out.type_ = JsonValue::Type::kString;
+        return ParseString(out.text_);
+      case 't':
+        out.type_ = JsonValue::Type::kBool;
+        out.bool_ = true;
+        return Literal("true");
+      case 'f':
+        out.type_ = JsonValue::Type::kBool;
+        out.bool_ = false;
+        return Literal("false");
+      case 'n':
+        out.type_ = JsonValue::Type::kNull;
+        return Literal("null");
+      default:
+        return ParseNumber(out);
+    }
+  }
+
+  bool ParseObject(JsonValue& out, int depth) {
+    if (depth > kMaxJsonDepth) return Fail("nesting too deep");
+    out.type_ = JsonValue::Type::kObject;
+    ++p_;  // '{'
+    SkipWhitespace();
+    if (p_ != end_ && *p_ == '}') {
+      ++p_;
+      return true;
+    }
+    while (true) {
+      SkipWhitespace();
+      if (p_ == end_ || *p_ != '"') return Fail("expected a member name");
+      JsonMember& member = out.members_.emplace_back();
+      if (!ParseString(member.key)) return false;
+      SkipWhitespace();
+      if (p_ == end_ || *p_ != ':') return Fail("expected ':'");
+      ++p_;
+      SkipWhitespace();
+      if (!ParseValue(member.value, depth)) return false;
+      SkipWhitespace();
+      if (p_ == end_) return Fail("unterminated object");
+      if (*p_ == ',') {
+        ++p_;
+        continue;
+      }
+      if (*p_ == '}') {
+        ++p_;
+        return true;
+      }
+      return Fail("expected ',' or '}'");
+    }
+  }
+
+  bool ParseArray(JsonValue& out, int depth) {
+    if (depth > kMaxJsonDepth) return Fail("nesting too deep");
+    out.type_ = JsonValue::Type::kArray;
+    ++p_;  // '['
+    SkipWhitespace();
+    if (p_ != end_ && *p_ == ']') {
+      ++p_;
+      return true;
+    }
+    while (true) {
+      SkipWhitespace();
+      if (!ParseValue(out.array_.emplace_back(), depth)) return false;
+      SkipWhitespace();
+      if (p_ == end_) return Fail("unterminated array");
+      if (*p_ == ',') {
+        ++p_;
+        continue;
+      }
+      if (*p_ == ']') {
+        ++p_;
+        return true;
+      }
+      return Fail("expected ',' or ']'");
+    }
+  }
+
+  bool ParseNumber(JsonValue& out) {
+    const char* start = p_;
+    while (p_ != end_ && ((*p_ >= '0' && *p_ <= '9') || *p_ == '-' || *p_ == '+' || *p_ == '.' ||
+                          *p_ == 'e' || *p_ == 'E')) {
+      ++p_;
+    }
+    std::string_view text(start, static_cast<size_t>(p_ - start));
+    if (text.empty()) return Fail("unexpected character");
+    if (!IsJsonNumber(text)) {
+      p_ = start;
+      return Fail("invalid number");
+    }
+    out.type_ = JsonValue::Type::kNumber;
+    out.text_.assign(text);
+    return true;
+  }
+
+  bool ParseHex4(uint32_t& out) {
+    if (end_ - p_ < 4) return Fail("truncated \\u escape");
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) {
+      const char c = *p_++;
+      v <<= 4;
+      if (c >= '0' && c <= '9') {
+        v |= static_cast<uint32_t>(c - '0');
+      } else if (c >= 'a' && c <= 'f') {
+        v |= static_cast<uint32_t>(c - 'a' + 10);
+      } else if (c >= 'A' && c <= 'F') {
+        v |= static_cast<uint32_t>(c - 'A' + 10);
+      } else {
+        return Fail("invalid \\u escape");
+      }
+    }
+    out = v;
+    return true;
+  }
+
+  static void AppendUtf8(uint32_t cp, std::string& out) {
+    if (cp < 0x80) {
+      out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      out.push_back(static_cast<char>(0xc0 | cp >> 6));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    } else if (cp < 0x10000) {
+      out.push_back(static_cast<char>(0xe0 | cp >> 12));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    } else {
+      out.push_back(static_cast<char>(0xf0 | cp >> 18));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    }
+  }
+
+  bool ParseString(std::string& out) {
+    ++p_;  // opening quote
+    out.clear();
+    while (true) {
+      const char* run = p_;
+      while (p_ != end_ && *p_ != '"' && *p_ != '\\' && static_cast<uint8_t>(*p_) >= 0x20) ++p_;
+      out.append(run, p_);
+      if (p_ == end_) return Fail("unterminated string");
+      const char c = *p_;
+      if (c == '"') {
+        ++p_;
+        break;
+      }
+      if (c != '\\') return Fail("control character in string");
+      ++p_;
+      if (p_ == end_) return Fail("unterminated string");
+      switch (*p_++) {
+        case '"':
+          out.push_back('"');
+          break;
+        case '\\':
+          out.push_back('\\');
+          break;
+        case '/':
+          out.push_back('/');
+          break;
+        case 'b':
+          out.push_back('\b');
+          break;
+        case 'f':
+          out.push_back('\f');
+          break;
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 'r':
+          out.push_back('\r');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
+        case 'u': {
+          uint32_t cp = 0;
+          if (!ParseHex4(cp)) return false;
+          if (cp >= 0xd800 && cp <= 0xdbff) {
+            // A high surrogate must pair with a following \uDC00..\uDFFF; unpaired ones become
+            // U+FFFD so the result stays valid UTF-8.
+            uint32_t low = 0;
+            if (end_ - p_ >= 6 && p_[0] == '\\' && p_[1] == 'u') {
+              const char* save = p_;
+              p_ += 2;
+              if (!ParseHex4(low)) return false;
+              if (low >= 0xdc00 && low <= 0xdfff) {
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+              } else {
+                p_ = save;
+                cp = 0xfffd;
+              }
+            } else {
+              cp = 0xfffd;
+            }
+          } else if (cp >= 0xdc00 && cp <= 0xdfff) {
+            cp = 0xfffd;
+          }
+          AppendUtf8(cp, out);
+          break;
+        }
+        default:
+          --p_;
+          return Fail("invalid escape");
+      }
+    }
+    if (!IsValidUtf8(out)) return Fail("invalid UTF-8 in string");
+    return true;
+  }
+
+  const char* begin_;
+  const char* p_;
+  const char* end_;
+  std::string* error_;
+};
+
+const JsonValue* JsonValue::Find(std::string_view key) const noexcept {
+  for (auto it = members_.rbegin(); it != members_.rend(); ++it) {
+    if (it->key == key) return &it->value;
+  }
+  return nullptr;
+}
+
+bool JsonValue::GetInt64(int64_t& out) const noexcept {
+  if (type_ != Type::kNumber && type_ != Type::kString) return false;
+  return ParseInteger(text_, out);
+}
+
+bool JsonValue::GetUint64(uint64_t& out) const noexcept {
+  if (type_ != Type::kNumber && type_ != Type::kString) return false;
+  if (!text_.empty() && text_[0] == '-') {
+    // "-0" is still zero; any other negative is out of range.
+    int64_t v;
+    if (!ParseInteger(text_, v) || v != 0) return false;
+    out = 0;
+    return true;
+  }
+  return ParseInteger(text_, out);
+}
+
+bool JsonValue::GetDouble(double& out) const noexcept {
+  if (type_ == Type::kNumber) return ParseDouble(text_, out);
+  if (type_ != Type::kString) return false;
+  if (text_ == "NaN") {
+    out = std::nan("");
+  } else if (text_ == "Infinity") {
+    out = HUGE_VAL;
+  } else if (text_ == "-Infinity") {
+    out = -HUGE_VAL;
+  } else {
+    return ParseDouble(text_, out);
+  }
+  return true;
+}
+
+bool ParseJson(std::string_view text, JsonValue& out, std::string* error) {
+  out = JsonValue();
+  JsonParser parser(text, error);
+  return parser.ParseDocument(out);
+}
+
+}  // namespace adot::common

@@ -1,0 +1,67 @@
+// A minimal JSON (RFC 8259) parser into a small tree, for response bodies and tests. It is strict
+// (no comments, trailing commas, NaN literals or invalid UTF-8) and safe on any input: errors are
+// reported, nesting is limited, nothing is read past the end. Meant for small documents; a
+// high-volume path (e.g. a collector's OTLP/JSON receiver) should use simdjson.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace adot::common {
+
+struct JsonMember;
+
+class JsonValue {
+ public:
+  enum class Type : uint8_t { kNull, kBool, kNumber, kString, kArray, kObject };
+
+  Type type() const noexcept { return type_; }
+  bool is_null() const noexcept { return type_ == Type::kNull; }
+  bool is_bool() const noexcept { return type_ == Type::kBool; }
+  bool is_number() const noexcept { return type_ == Type::kNumber; }
+  bool is_string() const noexcept { return type_ == Type::kString; }
+  bool is_array() const noexcept { return type_ == Type::kArray; }
+  bool is_object() const noexcept { return type_ == Type::kObject; }
+
+  bool bool_value() const noexcept { return bool_; }
+  // The unescaped string of a kString, or the literal text of a kNumber (e.g. "1.5e3").
+  const std::string& text() const noexcept { return text_; }
+  const std::vector<JsonValue>& array() const noexcept { return array_; }
+  const std::vector<JsonMember>& members() const noexcept { return members_; }
+
+  // The value of the last member named key (JSON leaves duplicates open; last wins, as in
+  // most parsers), or nullptr when absent or this is not an object.
+  const JsonValue* Find(std::string_view key) const noexcept;
+
+  // A number, or a string holding one (proto3 JSON writes 64-bit integers as strings), as an
+  // exact integer. False when not an integer or out of range ("1e3" and "5.0" are accepted).
+  bool GetInt64(int64_t& out) const noexcept;
+  bool GetUint64(uint64_t& out) const noexcept;
+  // A number, or a string holding a number or "NaN" / "Infinity" / "-Infinity".
+  bool GetDouble(double& out) const noexcept;
+
+ private:
+  friend class JsonParser;
+
+  Type type_ = Type::kNull;
+  bool bool_ = false;
+  std::string text_;
+  std::vector<JsonValue> array_;
+  std::vector<JsonMember> members_;
+};
+
+struct JsonMember {
+  std::string key;
+  JsonValue value;
+};
+
+inline constexpr int kMaxJsonDepth = 256;
+
+// Parses text (one JSON value, surrounding whitespace allowed) into out. On failure returns
+// false and, when error is given, sets it to a message naming the problem and its byte offset.
+bool ParseJson(std::string_view text, JsonValue& out, std::string* error = nullptr);
+
+}  // namespace adot::common
