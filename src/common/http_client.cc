@@ -1,5 +1,7 @@
 #include "common/http_client.h"
 
+#include <unistd.h>
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -154,6 +156,7 @@ struct HttpClient::Impl {
   HttpClientOptions options;
   CURLM* multi = nullptr;
   CURL* easy = nullptr;
+  pid_t owner_pid = getpid();
   // Set at construction when the client cannot work; every Send fails with it.
   std::string setup_error;
   // Built once: the client's headers, and the same plus Content-Encoding: gzip.
@@ -167,6 +170,22 @@ struct HttpClient::Impl {
   HttpResponse* response = nullptr;
   bool too_large = false;
   bool out_of_memory = false;
+
+  void CreateHandles() {
+    multi = curl_multi_init();
+    easy = curl_easy_init();
+    if (multi == nullptr || easy == nullptr) setup_error = "libcurl initialisation failed";
+  }
+
+  // In a forked child the handles' connections are the parent's sockets (and TLS sessions).
+  // Closing them here would disturb the parent, so they are abandoned and new ones made.
+  void RenewHandlesAfterFork() {
+    owner_pid = getpid();
+    multi = nullptr;
+    easy = nullptr;
+    CreateHandles();
+    if (setup_error.empty()) Configure();
+  }
 
   ~Impl() {
     if (easy != nullptr) curl_easy_cleanup(easy);
@@ -329,12 +348,8 @@ HttpClient::HttpClient(HttpClientOptions options) : impl_(std::make_unique<Impl>
     impl_->setup_error = "libcurl initialisation failed";
     return;
   }
-  impl_->multi = curl_multi_init();
-  impl_->easy = curl_easy_init();
-  if (impl_->multi == nullptr || impl_->easy == nullptr) {
-    impl_->setup_error = "libcurl initialisation failed";
-    return;
-  }
+  impl_->CreateHandles();
+  if (!impl_->setup_error.empty()) return;
   if (!impl_->BuildBaseHeaders()) {
     if (impl_->setup_error.empty()) impl_->setup_error = "out of memory building HTTP headers";
     return;
@@ -362,6 +377,7 @@ void HttpClient::Send(const HttpRequest& request, HttpResponse& response) noexce
   Impl& impl = *impl_;
   try {
     if (cancelled()) return fail(HttpError::kCancelled, "request cancelled");
+    if (impl.setup_error.empty() && impl.owner_pid != getpid()) impl.RenewHandlesAfterFork();
     if (!impl.setup_error.empty()) return fail(HttpError::kInvalid, impl.setup_error);
 
     std::string_view body = request.body;

@@ -68,11 +68,21 @@ std::optional<std::chrono::milliseconds> GetMilliseconds(const char* name) {
 }
 
 void WarnOnce(const std::string& message) {
+  // Messages may carry server text that varies (request ids), so the memory of what was said is
+  // bounded; past the bound, further distinct warnings are suppressed after one notice.
+  constexpr size_t kMaxRemembered = 1000;
   static std::mutex mutex;
   static std::set<std::string> said;
   {
     std::lock_guard<std::mutex> lock(mutex);
-    if (!said.insert(message).second) return;
+    if (said.count(message)) return;
+    if (said.size() == kMaxRemembered) {
+      said.insert(std::string());  // the notice below is given once
+      std::fprintf(stderr, "adot: warning: too many distinct warnings; suppressing the rest\n");
+      return;
+    }
+    if (said.size() > kMaxRemembered) return;
+    said.insert(message);
   }
   std::fprintf(stderr, "adot: warning: %s\n", message.c_str());
 }

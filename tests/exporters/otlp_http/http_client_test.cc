@@ -5,6 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <future>
 #include <thread>
@@ -140,6 +143,33 @@ TEST(HttpClientTest, ReusesTheConnection) {
   }
   EXPECT_EQ(server.RequestCount(), 5u);
   EXPECT_EQ(server.ConnectionCount(), 1u);
+}
+
+TEST(HttpClientTest, ForkedChildOpensItsOwnConnection) {
+  HttpTestServer server;
+  HttpClient client;
+  HttpResponse response;
+  client.Send(Post(server.Url("/"), "parent"), response);
+  ASSERT_TRUE(response.ok()) << response.error_message;
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    HttpResponse child_response;
+    client.Send(Post(server.Url("/"), "child"), child_response);
+    _exit(child_response.ok() ? 0 : 1);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  client.Send(Post(server.Url("/"), "parent again"), response);
+  ASSERT_TRUE(response.ok()) << response.error_message;
+  auto requests = server.Requests();
+  ASSERT_EQ(requests.size(), 3u);
+  // The child never wrote on the parent's connection, and the parent's still works.
+  EXPECT_EQ(requests[1].body, "child");
+  EXPECT_NE(requests[1].connection, requests[0].connection);
+  EXPECT_EQ(requests[2].connection, requests[0].connection);
 }
 
 TEST(HttpClientTest, ErrorStatusesAreResponsesNotErrors) {
