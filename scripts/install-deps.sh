@@ -26,12 +26,30 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
+else
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# >>> interop-test npm packages (tests/interop/js) >>>
+# The interop tests' OTLP sink uses the official OpenTelemetry JS packages, pinned by
+# tests/interop/js/package-lock.json. `npm ci` runs only when node_modules is missing or older than
+# the lock file, so running this script again does nothing. --prefer-offline takes what the npm
+# cache already has without asking the registry; when the registry cannot be reached, --offline
+# installs from the cache alone. No package needs an install script (--ignore-scripts).
+interop_js="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/interop/js"
+if [ -f "$interop_js/package-lock.json" ]; then
+  installed_lock="$interop_js/node_modules/.package-lock.json"
+  if [ ! -f "$installed_lock" ] || [ "$interop_js/package-lock.json" -nt "$installed_lock" ]; then
+    echo "install-deps: npm ci in tests/interop/js"
+    npm_flags=(--prefix "$interop_js" --ignore-scripts --no-audit --no-fund --loglevel=error)
+    npm ci "${npm_flags[@]}" --prefer-offline || npm ci "${npm_flags[@]}" --offline
+  else
+    echo "install-deps: tests/interop/js node_modules up to date"
+  fi
+fi
+# <<< interop-test npm packages <<<

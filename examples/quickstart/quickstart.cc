@@ -40,7 +40,8 @@ std::shared_ptr<sdk::trace::TracerProvider> InstallProvider() {
   options.resource = std::make_shared<const sdk::Resource>(
       sdk::Resource::Default()
           .Merge(sdk::Resource({{"service.name", std::string("petlistadoptions-cpp")}}))
-          .Merge(sdk::Resource::ProcessAndHost())
+          .Merge(sdk::Resource::Process())
+          .Merge(sdk::Resource::Host())
           .Merge(sdk::Resource::FromEnvironment()));
   options.id_generator = sdk::trace::CreateXRayIdGenerator();
   options.processors.push_back(std::make_shared<sdk::trace::BatchSpanProcessor>(

@@ -16,7 +16,7 @@ class Resource {
 
   // The SDK's default resource merged with the environment and then with attributes:
   // telemetry.sdk.{name,language,version}, service.name (unknown_service:<executable> unless
-  // given), process.* and host.name, then OTEL_RESOURCE_ATTRIBUTES, then OTEL_SERVICE_NAME,
+  // given), process.*, host.*, os.type, then OTEL_RESOURCE_ATTRIBUTES, then OTEL_SERVICE_NAME,
   // then attributes (highest precedence).
   static Resource Create(const OwnedAttributes& attributes = {}, std::string schema_url = {});
   // Only the telemetry.sdk.* attributes and the fallback service.name.
@@ -24,9 +24,12 @@ class Resource {
   // The attributes of OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME. A value that fails to
   // percent-decode discards the whole variable, with one warning.
   static Resource FromEnvironment();
-  // process.pid, process.executable.name/path, process.command_args, process.runtime.*, host.name,
-  // host.arch, os.type.
-  static Resource ProcessAndHost();
+  // process.pid, process.executable.name/path, process.command_args, process.runtime.*.
+  static Resource Process();
+  // host.name, host.arch.
+  static Resource Host();
+  // os.type, os.description.
+  static Resource Os();
 
   // A new resource with other's attributes taking precedence. The schema URL is kept when only one
   // side has it or both agree; conflicting schema URLs leave it empty (specification merge rule).

@@ -91,7 +91,7 @@ Resource Resource::Default() {
   return Resource(std::move(attributes));
 }
 
-Resource Resource::ProcessAndHost() {
+Resource Resource::Process() {
   OwnedAttributes attributes;
   std::string exe = ExecutablePath();
   attributes.push_back({"process.pid", static_cast<int64_t>(getpid())});
@@ -103,6 +103,11 @@ Resource Resource::ProcessAndHost() {
   if (!args.empty()) attributes.push_back({"process.command_args", std::move(args)});
   attributes.push_back({"process.runtime.name", std::string("cpp")});
   attributes.push_back({"process.runtime.version", std::to_string(__cplusplus)});
+  return Resource(std::move(attributes));
+}
+
+Resource Resource::Host() {
+  OwnedAttributes attributes;
   char host[256] = {};
   if (gethostname(host, sizeof(host) - 1) == 0 && host[0] != '\0') {
     attributes.push_back({"host.name", std::string(host)});
@@ -114,7 +119,17 @@ Resource Resource::ProcessAndHost() {
     if (machine == "aarch64") machine = "arm64";
     attributes.push_back({"host.arch", machine});
   }
+  return Resource(std::move(attributes));
+}
+
+Resource Resource::Os() {
+  OwnedAttributes attributes;
   attributes.push_back({"os.type", std::string("linux")});
+  struct utsname uts {};
+  if (uname(&uts) == 0) {
+    attributes.push_back(
+        {"os.description", std::string(uts.sysname) + " " + uts.release + " " + uts.version});
+  }
   return Resource(std::move(attributes));
 }
 
@@ -148,7 +163,9 @@ Resource Resource::FromEnvironment() {
 
 Resource Resource::Create(const OwnedAttributes& attributes, std::string schema_url) {
   return Default()
-      .Merge(ProcessAndHost())
+      .Merge(Process())
+      .Merge(Host())
+      .Merge(Os())
       .Merge(FromEnvironment())
       .Merge(Resource(attributes, std::move(schema_url)));
 }
