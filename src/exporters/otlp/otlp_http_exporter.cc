@@ -11,6 +11,7 @@
 #include "adot/sdk/common/env.h"
 #include "adot/sdk/version.h"
 #include "common/http_client.h"
+#include "common/proto_writer.h"
 #include "exporters/otlp/otlp_trace_encoder.h"
 #include "exporters/otlp/retry.h"
 
@@ -60,42 +61,13 @@ std::string DisplayUrl(std::string_view url) {
   return std::string(url.substr(0, authority)).append(url.substr(at + 1));
 }
 
-// Reads a varint from a protobuf buffer.
-bool ReadVarint(std::string_view& in, uint64_t& value) {
-  value = 0;
-  for (int shift = 0; shift < 64 && !in.empty(); shift += 7) {
-    auto byte = static_cast<uint8_t>(in.front());
-    in.remove_prefix(1);
-    value |= static_cast<uint64_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) return true;
-  }
-  return false;
-}
-
 // google.rpc.Status.message (field 2) from a protobuf error body; empty when absent or malformed.
-std::string_view ProtoStatusMessage(std::string_view in) {
-  while (!in.empty()) {
-    uint64_t key = 0, value = 0;
-    if (!ReadVarint(in, key)) return {};
-    switch (key & 7) {
-      case 0:
-        if (!ReadVarint(in, value)) return {};
-        break;
-      case 1:
-        if (in.size() < 8) return {};
-        in.remove_prefix(8);
-        break;
-      case 5:
-        if (in.size() < 4) return {};
-        in.remove_prefix(4);
-        break;
-      case 2:
-        if (!ReadVarint(in, value) || value > in.size()) return {};
-        if ((key >> 3) == 2) return in.substr(0, value);
-        in.remove_prefix(value);
-        break;
-      default:
-        return {};
+std::string_view ProtoStatusMessage(std::string_view body) {
+  common::proto::ProtoReader reader(body);
+  common::proto::ProtoReader::Field field;
+  while (reader.Next(field)) {
+    if (field.number == 2 && field.type == common::proto::WireType::kLengthDelimited) {
+      return field.bytes;
     }
   }
   return {};

@@ -11,7 +11,11 @@ function(run)
 endfunction()
 
 run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
-run(${CMAKE_COMMAND} -S ${CONSUMER_SOURCE_DIR} -B ${WORK_DIR}/build -G Ninja
+# The consumer's CMakeLists is stored as .in so the test tree's glob does not take it for a test
+# folder of its own.
+file(COPY ${CONSUMER_SOURCE_DIR}/main.cc DESTINATION ${WORK_DIR}/source)
+configure_file(${CONSUMER_SOURCE_DIR}/CMakeLists.txt.in ${WORK_DIR}/source/CMakeLists.txt COPYONLY)
+run(${CMAKE_COMMAND} -S ${WORK_DIR}/source -B ${WORK_DIR}/build -G Ninja
     -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=${prefix})
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
 run(${WORK_DIR}/build/consumer)
