@@ -10,6 +10,7 @@
 #include <span>
 #include <string_view>
 #include <typeinfo>
+#include <vector>
 
 #include "adot/api/attributes.h"
 #include "adot/api/context.h"
@@ -22,9 +23,11 @@ enum class SpanKind : uint8_t { kInternal = 1, kServer = 2, kClient = 3, kProduc
 
 enum class StatusCode : uint8_t { kUnset = 0, kOk = 1, kError = 2 };
 
+// A link given at span start. It owns its list (the strings in it are still views), so an array
+// of links can be declared before the StartSpan call that uses it.
 struct Link {
   SpanContext context;
-  AttributeView attributes;
+  std::vector<KeyValue> attributes;
 };
 
 struct StartSpanOptions {

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <memory>
-#include <atomic>
 #include <mutex>
 #include <vector>
 
@@ -37,18 +36,21 @@ class InMemorySpanExporter final : public SpanExporter {
   explicit InMemorySpanExporter(std::shared_ptr<InMemorySpanStore> store)
       : store_(std::move(store)) {}
   ExportResult Export(SpanBatch spans) noexcept override {
-    if (shut_down_) return ExportResult::kFailure;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!store_) return ExportResult::kFailure;
     for (const auto& span : spans) store_->Add(*span);
     return ExportResult::kSuccess;
   }
+  // Lets go of the store: stored spans reference their provider, which references this exporter.
   bool Shutdown(std::chrono::milliseconds) noexcept override {
-    shut_down_ = true;
+    std::lock_guard<std::mutex> lock(mutex_);
+    store_.reset();
     return true;
   }
 
  private:
+  std::mutex mutex_;
   std::shared_ptr<InMemorySpanStore> store_;
-  std::atomic<bool> shut_down_{false};
 };
 
 }  // namespace adot::sdk::trace
