@@ -1,6 +1,7 @@
 #include "adot/sdk/common/attribute_value.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace adot::sdk {
 
@@ -47,12 +48,43 @@ OwnedAttributeValue ToOwned(const api::AttributeValue& value, size_t max_length)
   return false;
 }
 
+namespace {
+
+// Stores value into out in place: scalars need no temporary variant.
+void AssignOwned(OwnedAttributeValue& out, const api::AttributeValue& value, size_t max_length) {
+  using Type = api::AttributeValue::Type;
+  switch (value.type()) {
+    case Type::kBool:
+      out.emplace<bool>(value.GetBool());
+      return;
+    case Type::kInt64:
+      out.emplace<int64_t>(value.GetInt64());
+      return;
+    case Type::kDouble:
+      out.emplace<double>(value.GetDouble());
+      return;
+    case Type::kString:
+      out.emplace<std::string>(Truncated(value.GetString(), max_length));
+      return;
+    default:
+      out = ToOwned(value, max_length);
+  }
+}
+
+bool SameKey(const std::string& a, std::string_view b) {
+  // Keys often share a prefix ("http.request.*"): the last byte tells most of them apart.
+  return a.size() == b.size() && (b.empty() || a.back() == b.back()) &&
+         std::memcmp(a.data(), b.data(), b.size()) == 0;
+}
+
+}  // namespace
+
 bool SetOwnedAttribute(OwnedAttributes& attributes, std::string_view key,
                        const api::AttributeValue& value, size_t max_count, size_t max_length) {
   if (key.empty()) return true;  // an empty key is invalid: ignored, not counted as dropped
   for (auto& kv : attributes) {
-    if (kv.key == key) {
-      kv.value = ToOwned(value, max_length);
+    if (SameKey(kv.key, key)) {
+      AssignOwned(kv.value, value, max_length);
       return true;
     }
   }
@@ -60,7 +92,7 @@ bool SetOwnedAttribute(OwnedAttributes& attributes, std::string_view key,
   if (attributes.capacity() == 0) attributes.reserve(8);
   OwnedKeyValue& kv = attributes.emplace_back();
   kv.key.assign(key);
-  kv.value = ToOwned(value, max_length);
+  AssignOwned(kv.value, value, max_length);
   return true;
 }
 
