@@ -53,3 +53,20 @@ if [ -f "$interop_js/package-lock.json" ]; then
   fi
 fi
 # <<< interop-test npm packages <<<
+
+# >>> propagation interop npm packages (tests/interop/propagation/js) >>>
+# The propagation interop test extracts its header cases with the official OpenTelemetry JS
+# propagators, pinned by tests/interop/propagation/js/package-lock.json. Same rules as above: `npm ci`
+# only when node_modules is missing or older than the lock file, cache first, no install scripts.
+propagation_js="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/interop/propagation/js"
+if [ -f "$propagation_js/package-lock.json" ]; then
+  installed_lock="$propagation_js/node_modules/.package-lock.json"
+  if [ ! -f "$installed_lock" ] || [ "$propagation_js/package-lock.json" -nt "$installed_lock" ]; then
+    echo "install-deps: npm ci in tests/interop/propagation/js"
+    npm_flags=(--prefix "$propagation_js" --ignore-scripts --no-audit --no-fund --loglevel=error)
+    npm ci "${npm_flags[@]}" --prefer-offline || npm ci "${npm_flags[@]}" --offline
+  else
+    echo "install-deps: tests/interop/propagation/js node_modules up to date"
+  fi
+fi
+# <<< propagation interop npm packages <<<

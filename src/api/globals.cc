@@ -2,7 +2,9 @@
 // one shared library gives every shared object in a process the same provider and current context.
 #include <mutex>
 
+#include "adot/api/baggage.h"
 #include "adot/api/context.h"
+#include "adot/api/propagation/text_map.h"
 #include "adot/api/trace/tracer.h"
 
 namespace adot::api {
@@ -47,4 +49,43 @@ void SetTracerProvider(std::shared_ptr<TracerProvider> provider) noexcept {
 }
 
 }  // namespace trace
+
+namespace baggage {
+const ContextKey& BaggageContextKey() noexcept {
+  static const ContextKey key("adot.baggage");
+  return key;
+}
+}  // namespace baggage
+
+namespace propagation {
+
+const ContextKey& internal::B3DebugContextKey() noexcept {
+  static const ContextKey key("adot.b3.debug");
+  return key;
+}
+
+namespace {
+std::mutex propagator_mutex;
+std::shared_ptr<TextMapPropagator>& PropagatorSlot() {
+  static std::shared_ptr<TextMapPropagator> slot = std::make_shared<CompositePropagator>();
+  return slot;
+}
+}  // namespace
+
+std::shared_ptr<TextMapPropagator> GetGlobalPropagator() noexcept {
+  std::lock_guard<std::mutex> lock(propagator_mutex);
+  return PropagatorSlot();
+}
+
+void SetGlobalPropagator(std::shared_ptr<TextMapPropagator> propagator) noexcept {
+  if (!propagator) propagator = std::make_shared<CompositePropagator>();
+  std::shared_ptr<TextMapPropagator> old;
+  {
+    std::lock_guard<std::mutex> lock(propagator_mutex);
+    old = std::exchange(PropagatorSlot(), std::move(propagator));
+  }
+  // old is released outside the lock.
+}
+
+}  // namespace propagation
 }  // namespace adot::api
