@@ -1,5 +1,7 @@
 // The process-wide API state. This file is the whole of libadot_api: keeping these definitions in
 // one shared library gives every shared object in a process the same provider and current context.
+#include <pthread.h>
+
 #include <mutex>
 
 #include "adot/api/baggage.h"
@@ -10,12 +12,34 @@
 namespace adot::api {
 
 namespace {
-// initial-exec: a direct TLS access instead of a __tls_get_addr call on every span start. The
-// slot is small, so it fits the static TLS reserve even when the library is dlopen'ed.
-__attribute__((tls_model("initial-exec"))) thread_local Context current_context;
+
+// The slot is reached through a plain pointer in initial-exec TLS: a thread_local Context itself
+// would need a per-access guard that, in a shared library, costs a __tls_get_addr call on every
+// span start. The Context is created on a thread's first use and freed when the thread exits.
+__attribute__((tls_model("initial-exec"))) thread_local Context* current_context = nullptr;
+
+pthread_key_t CreateCleanupKey() {
+  pthread_key_t key;
+  pthread_key_create(&key, [](void* context) {
+    current_context = nullptr;  // a later use during thread teardown starts a fresh one
+    delete static_cast<Context*>(context);
+  });
+  return key;
+}
+
+[[gnu::noinline]] Context& CreateCurrentContext() {
+  static const pthread_key_t cleanup_key = CreateCleanupKey();
+  current_context = new Context();
+  pthread_setspecific(cleanup_key, current_context);
+  return *current_context;
+}
+
 }  // namespace
 
-Context& internal::CurrentContextSlot() noexcept { return current_context; }
+Context& internal::CurrentContextSlot() noexcept {
+  Context* context = current_context;
+  return context ? *context : CreateCurrentContext();
+}
 
 namespace trace {
 

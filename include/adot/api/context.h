@@ -49,6 +49,8 @@ class Context {
     return Context(std::make_shared<const Node>(
         Node{&key, std::static_pointer_cast<const void>(std::move(value)), head_}));
   }
+  // True for a context with no values at all.
+  bool empty() const noexcept { return head_ == nullptr; }
   bool HasKey(const ContextKey& key) const noexcept {
     for (const Node* n = head_.get(); n; n = n->next.get())
       if (n->key == &key) return true;

@@ -30,7 +30,7 @@ uint64_t SplitMix64(uint64_t& x) {
 inline uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
 struct Xoshiro256 {
-  uint64_t s[4];
+  uint64_t s[4] = {};
   uint64_t generation = UINT64_MAX;  // never a real generation: the first use seeds
 
   void Seed() {
@@ -60,7 +60,8 @@ struct Xoshiro256 {
 
 // initial-exec: a direct TLS access; the library is built position-independent, and the default
 // model would call __tls_get_addr on every id.
-__attribute__((tls_model("initial-exec"))) thread_local Xoshiro256 rng;
+// constinit: constant-initialised, so no per-access initialisation guard either.
+__attribute__((tls_model("initial-exec"))) constinit thread_local Xoshiro256 rng;
 
 }  // namespace
 

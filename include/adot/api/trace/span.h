@@ -76,6 +76,7 @@ using SpanPtr = std::shared_ptr<Span>;
 // installed, and what propagators put in the Context for a remote parent.
 class NonRecordingSpan final : public Span {
  public:
+  constexpr NonRecordingSpan() noexcept = default;  // the invalid span
   explicit NonRecordingSpan(SpanContext context) noexcept : context_(std::move(context)) {}
   void SetAttribute(std::string_view, const AttributeValue&) noexcept override {}
   void AddEvent(std::string_view, AttributeView, uint64_t) noexcept override {}
@@ -94,7 +95,7 @@ class NonRecordingSpan final : public Span {
 
 // The shared invalid span. It owns no control block, so copying the pointer costs no atomics.
 inline SpanPtr InvalidSpan() noexcept {
-  static NonRecordingSpan invalid{SpanContext()};
+  static constinit NonRecordingSpan invalid;  // constant-initialised: no guard on each call
   return SpanPtr(SpanPtr(), &invalid);
 }
 

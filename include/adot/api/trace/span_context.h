@@ -50,9 +50,11 @@ class Id {
   }
 
   bool IsValid() const noexcept {
-    for (uint8_t b : bytes_)
-      if (b != 0) return true;
-    return false;
+    uint64_t words[N / 8];
+    std::memcpy(words, bytes_.data(), N);
+    uint64_t any = 0;
+    for (uint64_t w : words) any |= w;
+    return any != 0;
   }
   const uint8_t* data() const noexcept { return bytes_.data(); }
   uint8_t* data() noexcept { return bytes_.data(); }

@@ -49,6 +49,7 @@ class NoopTracer final : public Tracer {
   SpanPtr StartSpan(std::string_view, AttributeView, const StartSpanOptions& options) noexcept override {
     if (options.root) return InvalidSpan();
     const Context& parent = options.parent ? *options.parent : api::internal::CurrentContextSlot();
+    if (parent.empty()) return InvalidSpan();
     auto span = parent.GetValue<Span>(SpanContextKey());
     if (!span || !span->GetContext().IsValid()) return InvalidSpan();
     if (!span->IsRecording()) return std::const_pointer_cast<Span>(span);
