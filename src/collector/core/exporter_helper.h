@@ -1,0 +1,101 @@
+// exporterhelper: what every exporter gets: a bounded in-memory sending queue drained by
+// num_consumers threads, retry with exponential back-off for retryable errors, a per-attempt
+// timeout, and drop counting. Defaults are the Go collector's.
+//
+// Shutdown: new data is refused; retries stop (queued batches get one attempt each); the queue is
+// drained until the deadline; then in-flight sends are cancelled and what is left is counted as
+// dropped.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "collector/core/component.h"
+
+namespace adot::collector {
+
+struct QueueSettings {
+  bool enabled = true;
+  int num_consumers = 10;
+  int queue_size = 1000;  // requests
+};
+
+struct RetrySettings {
+  bool enabled = true;
+  std::chrono::milliseconds initial_interval{5000};
+  double randomization_factor = 0.5;
+  double multiplier = 1.5;
+  std::chrono::milliseconds max_interval{30000};
+  std::chrono::milliseconds max_elapsed_time{300000};  // 0 = retry forever
+};
+
+struct ExporterHelperSettings {
+  std::chrono::milliseconds timeout{5000};  // per attempt; 0 = none
+  QueueSettings queue;
+  RetrySettings retry;
+
+  // Reads timeout, sending_queue and retry_on_failure from an exporter's config.
+  void Parse(ConfigReader& reader);
+};
+
+// The back-off before retry number `retry` (1-based), before jitter and server delays.
+std::chrono::milliseconds BackoffInterval(const RetrySettings& s, int retry);
+
+struct ExporterCounters {
+  std::atomic<uint64_t> sent_items{0};
+  std::atomic<uint64_t> send_failed_items{0};     // dropped after trying
+  std::atomic<uint64_t> enqueue_failed_items{0};  // refused: queue full or shutting down
+  std::atomic<uint64_t> sent_requests{0};
+};
+
+class QueuedExporter : public Exporter {
+ public:
+  // Sends one batch, honouring timeout (0 = none). Called from several threads at once.
+  using PushFn = std::function<Status(const PData& data, std::chrono::milliseconds timeout)>;
+
+  QueuedExporter(std::string name, ExporterHelperSettings settings, PushFn push,
+                 std::function<void()> cancel_in_flight = {});
+  ~QueuedExporter() override;
+
+  Status Consume(PData data) override;
+  Status Start() override;
+  void Shutdown(Deadline deadline) override;
+
+  const ExporterCounters& counters() const { return counters_; }
+  size_t QueueLength() const;
+  const std::string& name() const { return name_; }
+
+ private:
+  void Worker();
+  Status SendWithRetry(const PData& data);
+  void Drop(const PData& data, const std::string& why);
+
+  std::string name_;
+  ExporterHelperSettings settings_;
+  PushFn push_;
+  std::function<void()> cancel_;
+  ExporterCounters counters_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;         // queue not empty / stopping
+  std::condition_variable retry_cv_;   // wakes back-off waits at shutdown
+  std::condition_variable idle_cv_;    // a worker exited
+  std::deque<PData> queue_;
+  bool stopping_ = false;     // no new data; no more retries
+  bool abandon_ = false;      // deadline passed: drop what is left
+  bool started_ = false;
+  int live_workers_ = 0;
+  std::vector<std::thread> workers_;
+  std::mt19937_64 rng_{std::random_device{}()};
+  int telemetry_id_ = 0;
+};
+
+}  // namespace adot::collector

@@ -1,0 +1,186 @@
+#include "collector/exporters/otlphttp/otlphttp_exporter.h"
+
+#include <mutex>
+#include <set>
+
+#include "collector/core/exporter_helper.h"
+#include "common/http_client.h"
+#include "exporters/otlp/retry.h"
+
+namespace adot::collector {
+namespace {
+
+struct OtlpHttpConfig : ComponentConfig {
+  std::string endpoint;
+  std::string signal_endpoints[3];
+  bool json = false;
+  bool gzip = true;
+  std::map<std::string, std::string> headers;
+  std::string ca_file, cert_file, key_file;
+  bool insecure_skip_verify = false;
+  ExporterHelperSettings helper;
+};
+
+bool ValidUrl(const std::string& u) { return u.rfind("http://", 0) == 0 || u.rfind("https://", 0) == 0; }
+
+std::unique_ptr<ComponentConfig> Parse(ConfigReader& r) {
+  auto c = std::make_unique<OtlpHttpConfig>();
+  c->helper.timeout = std::chrono::seconds(30);  // confighttp's client timeout
+  c->endpoint = r.String("endpoint");
+  const char* keys[3] = {"traces_endpoint", "metrics_endpoint", "logs_endpoint"};
+  bool all_signals = true;
+  for (int i = 0; i < 3; ++i) {
+    c->signal_endpoints[i] = r.String(keys[i]);
+    if (c->signal_endpoints[i].empty()) all_signals = false;
+    else if (!ValidUrl(c->signal_endpoints[i])) r.Error(keys[i], "must be an http:// or https:// URL");
+  }
+  if (c->endpoint.empty() && !all_signals)
+    r.Error("endpoint", "must not be empty (or set traces_endpoint, metrics_endpoint and logs_endpoint)");
+  else if (!c->endpoint.empty() && !ValidUrl(c->endpoint))
+    r.Error("endpoint", "must be an http:// or https:// URL, got \"" + c->endpoint + "\"");
+  std::string enc = r.String("encoding", "proto");
+  if (enc == "json") c->json = true;
+  else if (enc != "proto") r.Error("encoding", "must be proto or json, got \"" + enc + "\"");
+  std::string comp = r.String("compression", "gzip");
+  if (comp == "none" || comp.empty()) c->gzip = false;
+  else if (comp != "gzip") r.Error("compression", "must be gzip or none, got \"" + comp + "\"");
+  c->headers = r.StringMap("headers");
+  ConfigReader tls = r.Child("tls");
+  tls.Bool("insecure", false);
+  c->insecure_skip_verify = tls.Bool("insecure_skip_verify", false);
+  c->ca_file = tls.String("ca_file");
+  c->cert_file = tls.String("cert_file");
+  c->key_file = tls.String("key_file");
+  tls.Finish();
+  c->helper.Parse(r);
+  r.Finish();
+  return c;
+}
+
+std::string SignalUrl(const OtlpHttpConfig& c, Signal s) {
+  if (!c.signal_endpoints[static_cast<int>(s)].empty()) return c.signal_endpoints[static_cast<int>(s)];
+  std::string base = c.endpoint;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base + "/v1/" + SignalName(s);
+}
+
+// HttpClient is single-threaded: one per concurrent sender, reused.
+class ClientPool {
+ public:
+  explicit ClientPool(common::HttpClientOptions o) : options_(std::move(o)) {}
+  std::unique_ptr<common::HttpClient> Take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (cancelled_) {
+      auto c = std::make_unique<common::HttpClient>(options_);
+      c->Cancel();
+      return c;
+    }
+    if (free_.empty()) {
+      auto c = std::make_unique<common::HttpClient>(options_);
+      busy_.insert(c.get());
+      return c;
+    }
+    auto c = std::move(free_.back());
+    free_.pop_back();
+    busy_.insert(c.get());
+    return c;
+  }
+  void Give(std::unique_ptr<common::HttpClient> c) {
+    std::lock_guard<std::mutex> lock(mu_);
+    busy_.erase(c.get());
+    if (!cancelled_) free_.push_back(std::move(c));
+  }
+  void CancelAll() {
+    std::lock_guard<std::mutex> lock(mu_);
+    cancelled_ = true;
+    for (auto* c : busy_) c->Cancel();
+  }
+
+ private:
+  common::HttpClientOptions options_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<common::HttpClient>> free_;
+  std::set<common::HttpClient*> busy_;
+  bool cancelled_ = false;
+};
+
+class OtlpHttpSender {
+ public:
+  OtlpHttpSender(const OtlpHttpConfig& c, Signal s) : url_(SignalUrl(c, s)), cfg_(c), pool_(Options(c)) {}
+
+  static common::HttpClientOptions Options(const OtlpHttpConfig& c) {
+    common::HttpClientOptions o;
+    o.ca_file = c.ca_file;
+    o.client_cert_file = c.cert_file;
+    o.client_key_file = c.key_file;
+    o.insecure_skip_verify = c.insecure_skip_verify;
+    for (const auto& [k, v] : c.headers) o.headers.emplace_back(k, v);
+    return o;
+  }
+
+  Status Push(const PData& data, std::chrono::milliseconds timeout) {
+    std::string scratch;
+    std::string_view body;
+    if (cfg_.json) {
+      scratch = data.Json();
+      body = scratch;
+    } else {
+      body = data.ProtoBytes(scratch);
+    }
+    common::HttpRequest req;
+    req.url = url_;
+    req.body = body;
+    req.gzip = cfg_.gzip;
+    req.timeout = timeout.count() > 0 ? timeout : std::chrono::milliseconds(24 * 3600 * 1000);
+    req.headers.emplace_back("Content-Type", cfg_.json ? "application/json" : "application/x-protobuf");
+    req.headers.emplace_back("User-Agent", "adot-collector/0.1.0");
+    common::HttpResponse resp;
+    auto client = pool_.Take();
+    client->Send(req, resp);
+    pool_.Give(std::move(client));
+    if (resp.error != common::HttpError::kNone) {
+      std::string m = std::string(common::HttpErrorName(resp.error)) + ": " + resp.error_message;
+      if (resp.error == common::HttpError::kCancelled || resp.error == common::HttpError::kInvalid)
+        return Status::Permanent(m);
+      return Status::Retryable(m);
+    }
+    if (resp.status >= 200 && resp.status < 300) return Status::Ok();
+    std::string m = "HTTP " + std::to_string(resp.status) + " from " + url_;
+    if (!resp.body.empty()) m += ": " + resp.body.substr(0, 200);
+    if (exporters::otlp::IsRetryableHttpStatus(resp.status)) {
+      auto after = exporters::otlp::ParseRetryAfter(resp.Header("retry-after"));
+      auto delay = after.value_or(std::chrono::milliseconds(0));
+      return resp.status == 429 ? Status::Exhausted(m, delay) : Status::Retryable(m, delay);
+    }
+    return Status::Permanent(m);
+  }
+
+  void Cancel() { pool_.CancelAll(); }
+
+ private:
+  std::string url_;
+  OtlpHttpConfig cfg_;
+  ClientPool pool_;
+};
+
+}  // namespace
+
+Factory OtlpHttpExporterFactory() {
+  Factory f;
+  f.kind = Kind::kExporter;
+  f.type = "otlphttp";
+  f.stability = "beta";
+  f.signals = {Signal::kTraces, Signal::kMetrics, Signal::kLogs};
+  f.parse = Parse;
+  f.create_exporter = [](const ComponentConfig& c, const CreateSettings& s) -> std::shared_ptr<Exporter> {
+    const auto& cfg = static_cast<const OtlpHttpConfig&>(c);
+    auto sender = std::make_shared<OtlpHttpSender>(cfg, s.signal);
+    return std::make_shared<QueuedExporter>(
+        s.id + "[" + SignalName(s.signal) + "]", cfg.helper,
+        [sender](const PData& d, std::chrono::milliseconds t) { return sender->Push(d, t); },
+        [sender] { sender->Cancel(); });
+  };
+  return f;
+}
+
+}  // namespace adot::collector

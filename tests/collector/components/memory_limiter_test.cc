@@ -1,0 +1,54 @@
+#include "collector/processors/memory_limiter/memory_limiter.h"
+
+#include <gtest/gtest.h>
+
+#include "collector/test_util.h"
+
+namespace adot::collector {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace testing;
+
+std::shared_ptr<Processor> Make(const std::string& yaml, std::shared_ptr<Consumer> next) {
+  Factory f = MemoryLimiterProcessorFactory();
+  ConfigErrors errors;
+  ConfigReader r(YAML::Load(yaml), "processors.memory_limiter", &errors);
+  auto cfg = f.parse(r);
+  EXPECT_TRUE(errors.empty()) << errors.Joined();
+  return f.create_processor(*cfg, CreateSettings{"memory_limiter", Signal::kTraces, "traces"}, next);
+}
+
+TEST(MemoryLimiterTest, RefusesWithARetryableErrorAboveTheSoftLimit) {
+  ASSERT_GT(ProcessRssBytes(), 2u * 1024 * 1024);
+  auto sink = std::make_shared<RecordingConsumer>();
+  auto m = Make("{check_interval: 10ms, limit_mib: 2, spike_limit_mib: 1}", sink);
+  ASSERT_TRUE(m->Start().ok());
+  Status s = m->Consume(MakeTraces(1, 1));
+  EXPECT_EQ(s.code(), StatusCode::kRetryable);
+  EXPECT_EQ(s.message(), "data refused due to high memory usage");
+  EXPECT_TRUE(sink->received().empty());
+  m->Shutdown(Clock::now() + 1s);
+}
+
+TEST(MemoryLimiterTest, PassesDataBelowTheLimit) {
+  auto sink = std::make_shared<RecordingConsumer>();
+  auto m = Make("{check_interval: 10ms, limit_mib: 1000000}", sink);
+  ASSERT_TRUE(m->Start().ok());
+  EXPECT_TRUE(m->Consume(MakeTraces(1, 1)).ok());
+  EXPECT_EQ(sink->received().size(), 1u);
+  EXPECT_FALSE(m->MutatesData());
+  m->Shutdown(Clock::now() + 1s);
+}
+
+TEST(MemoryLimiterTest, PercentagesUseTheAvailableMemory) {
+  EXPECT_GT(AvailableMemoryBytes(), 0u);
+  auto sink = std::make_shared<RecordingConsumer>();
+  auto m = Make("{check_interval: 1s, limit_percentage: 99, spike_limit_percentage: 1}", sink);
+  ASSERT_TRUE(m->Start().ok());
+  EXPECT_TRUE(m->Consume(MakeTraces(1, 1)).ok());
+  m->Shutdown(Clock::now() + 1s);
+}
+
+}  // namespace
+}  // namespace adot::collector
