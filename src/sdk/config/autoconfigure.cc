@@ -8,6 +8,7 @@
 #include "adot/sdk/common/env.h"
 #include "adot/sdk/propagation/propagators.h"
 #include "adot/sdk/resource.h"
+#include "adot/sdk/resource/detectors.h"
 #include "adot/sdk/trace/id_generator.h"
 #include "adot/sdk/trace/sampler.h"
 
@@ -19,7 +20,10 @@ using exporters::otlp::Protocol;
 
 // ADOT's defaults, used only for variables left unset.
 constexpr char kDefaultPropagators[] = "baggage,xray,tracecontext";
-constexpr char kDefaultResourceDetectors[] = "env,host,os,process";
+// The AWS detectors are on by default, as in ADOT Java: off AWS each costs only a cheap local
+// check (DMI files, an environment variable, a file's existence), no network call.
+constexpr char kDefaultResourceDetectors[] =
+    "env,host,os,process,aws_ec2,aws_ecs,aws_eks,aws_lambda,aws_elastic_beanstalk";
 
 std::atomic<SpanExporterFactory> grpc_factory{nullptr};
 
@@ -67,18 +71,13 @@ std::vector<std::string> ReadNames(const char* name, std::string_view fallback,
   return names;
 }
 
-bool Contains(const std::vector<std::string>& names, std::string_view name) {
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-
 Resource DetectResource(const AutoconfigureOptions& options,
                         const std::vector<std::string>& detectors) {
   Resource resource = Resource::Default().Merge(Resource(options.default_resource_attributes));
-  for (const auto& name : detectors) {
-    if (name == "host") resource = resource.Merge(Resource::Host());
-    if (name == "os") resource = resource.Merge(Resource::Os());
-    if (name == "process") resource = resource.Merge(Resource::Process());
-  }
+  // host/os/process inline; the AWS detectors past their cheap checks in parallel, within the
+  // budget of GetAutoconfigureDetectorOptions().timeout.
+  resource = resource.Merge(
+      resource::DetectResources(detectors, resource::GetAutoconfigureDetectorOptions()));
   // OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME always apply, and win (specification).
   return resource.Merge(Resource::FromEnvironment());
 }
@@ -115,7 +114,9 @@ Autoconfigured Autoconfigure(const AutoconfigureOptions& options) {
   if (s.disabled) return result;
 
   s.resource_detectors = ReadNames("OTEL_RESOURCE_DETECTORS", kDefaultResourceDetectors,
-                                   {"env", "host", "os", "process", "none"});
+                                   {"env", "host", "os", "process", "container", "aws_ec2",
+                                    "aws_ecs", "aws_eks", "aws_lambda", "aws_elastic_beanstalk",
+                                    "none"});
   s.traces_exporters = ReadNames("OTEL_TRACES_EXPORTER", "otlp", {"otlp", "console", "logging", "none"});
   s.metrics_exporters =
       ReadNames("OTEL_METRICS_EXPORTER", "otlp", {"otlp", "console", "logging", "prometheus", "none"});

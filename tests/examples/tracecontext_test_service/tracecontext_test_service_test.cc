@@ -26,6 +26,8 @@ class ServiceProcess {
       close(out[0]);
       close(out[1]);
       unsetenv("OTEL_PROPAGATORS");
+      // No AWS detectors: the service must not look for instance metadata from a test.
+      setenv("OTEL_RESOURCE_DETECTORS", "env,host,os,process", 1);
       execl(SERVICE_BINARY, SERVICE_BINARY, "--port", "0", static_cast<char*>(nullptr));
       _exit(127);
     }

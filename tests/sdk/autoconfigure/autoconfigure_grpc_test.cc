@@ -7,6 +7,7 @@ namespace adot::sdk {
 namespace {
 
 TEST(AutoconfigureGrpcTest, GrpcProtocolCreatesTheGrpcExporterWhenLinked) {
+  testing::UseOfflineResourceDetectors();
   testing::CleanOtelEnvironment env;
   env.Set("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc");
   ::testing::internal::CaptureStderr();

@@ -18,6 +18,7 @@ using ::testing::HasSubstr;
 
 class AutoconfigureTest : public ::testing::Test {
  protected:
+  AutoconfigureTest() { testing::UseOfflineResourceDetectors(); }
   testing::CleanOtelEnvironment env_;
 
   // Runs Autoconfigure() and returns what it wrote on stderr.
@@ -46,7 +47,9 @@ TEST_F(AutoconfigureTest, AdotDefaults) {
   EXPECT_EQ(s.sampler.rfind("ParentBased{root:AlwaysOnSampler", 0), 0u);
   EXPECT_EQ(s.batch.max_queue_size, 2048u);
   EXPECT_EQ(s.metric_export_interval, 60000ms);
-  EXPECT_EQ(s.resource_detectors, (std::vector<std::string>{"env", "host", "os", "process"}));
+  EXPECT_EQ(s.resource_detectors,
+            (std::vector<std::string>{"env", "host", "os", "process", "aws_ec2", "aws_ecs",
+                                      "aws_eks", "aws_lambda", "aws_elastic_beanstalk"}));
   ASSERT_NE(a.tracer_provider(), nullptr);
   EXPECT_NE(a.tracer_provider()->resource().Find("process.pid"), nullptr);
   EXPECT_NE(a.tracer_provider()->resource().Find("host.name"), nullptr);

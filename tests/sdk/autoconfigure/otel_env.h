@@ -3,10 +3,13 @@
 #pragma once
 
 #include <cstdlib>
+#include <optional>
 #include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "adot/sdk/resource/detectors.h"
 
 extern char** environ;
 
@@ -36,5 +39,16 @@ class CleanOtelEnvironment {
  private:
   std::vector<std::pair<std::string, std::string>> saved_;
 };
+
+// Points Autoconfigure()'s resource detectors at an empty file-system root, an empty environment
+// and a closed loopback port, so no test reads this machine's /sys or could reach instance
+// metadata even when it runs on EC2.
+inline void UseOfflineResourceDetectors() {
+  sdk::resource::DetectorOptions offline;
+  offline.root = "/nonexistent-adot-test-root";
+  offline.env = [](const char*) { return std::optional<std::string>(); };
+  offline.imds_endpoint = offline.kubernetes_endpoint = "http://127.0.0.1:9";
+  sdk::resource::SetAutoconfigureDetectorOptions(std::move(offline));
+}
 
 }  // namespace adot::testing
