@@ -12,6 +12,9 @@
 #ifdef ADOT_COLLECTOR_WITH_RESOURCE_processor
 #include "collector/processors/resource/resource_processor.h"
 #endif
+#ifdef ADOT_COLLECTOR_WITH_RESOURCEDETECTION_processor
+#include "collector/processors/resourcedetection/resourcedetection_processor.h"
+#endif
 #ifdef ADOT_COLLECTOR_WITH_ATTRIBUTES_processor
 #include "collector/processors/attributes/attributes_processor.h"
 #endif
@@ -52,6 +55,9 @@ Registry BuiltinComponents() {
 #endif
 #ifdef ADOT_COLLECTOR_WITH_RESOURCE_processor
   r.Add(ResourceProcessorFactory());
+#endif
+#ifdef ADOT_COLLECTOR_WITH_RESOURCEDETECTION_processor
+  r.Add(ResourceDetectionProcessorFactory());
 #endif
 #ifdef ADOT_COLLECTOR_WITH_ATTRIBUTES_processor
   r.Add(AttributesProcessorFactory());
