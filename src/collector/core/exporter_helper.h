@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <string>
@@ -97,5 +98,22 @@ class QueuedExporter : public Exporter {
   std::mt19937_64 rng_{std::random_device{}()};
   int telemetry_id_ = 0;
 };
+
+// The name an exporter instance reports in logs and self-telemetry: "otlphttp/x[traces]".
+inline std::string ExporterInstanceName(const CreateSettings& settings) {
+  return settings.id + "[" + SignalName(settings.signal) + "]";
+}
+
+// A queued exporter over a network sender: batches go out through sender->Push(data, timeout),
+// and sender->Cancel() aborts sends still in flight at the shutdown deadline.
+template <class Sender>
+std::shared_ptr<QueuedExporter> MakeSenderExporter(const CreateSettings& create,
+                                                   ExporterHelperSettings settings,
+                                                   std::shared_ptr<Sender> sender) {
+  return std::make_shared<QueuedExporter>(
+      ExporterInstanceName(create), std::move(settings),
+      [sender](const PData& d, std::chrono::milliseconds t) { return sender->Push(d, t); },
+      [sender] { sender->Cancel(); });
+}
 
 }  // namespace adot::collector

@@ -151,4 +151,18 @@ bool IsRetryableHttpStatus(long status) {
   return status == 429 || status == 502 || status == 503 || status == 504;
 }
 
+bool IsRetryableGrpcCode(int code) {
+  switch (code) {
+    case 1:   // CANCELLED
+    case 4:   // DEADLINE_EXCEEDED
+    case 10:  // ABORTED
+    case 11:  // OUT_OF_RANGE
+    case 14:  // UNAVAILABLE
+    case 15:  // DATA_LOSS
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace adot::exporters::otlp

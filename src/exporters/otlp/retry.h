@@ -22,4 +22,9 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value)
 // HTTP statuses that OTLP says to retry: 429, 502, 503, 504.
 bool IsRetryableHttpStatus(long status);
 
+// gRPC status codes (numeric, so this header needs no gRPC) that OTLP says to retry: CANCELLED,
+// DEADLINE_EXCEEDED, ABORTED, OUT_OF_RANGE, UNAVAILABLE, DATA_LOSS. RESOURCE_EXHAUSTED is
+// retryable only when the status carries RetryInfo, which the caller decides.
+bool IsRetryableGrpcCode(int code);
+
 }  // namespace adot::exporters::otlp

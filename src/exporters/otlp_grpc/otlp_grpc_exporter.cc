@@ -93,21 +93,6 @@ const char* CodeName(grpc::StatusCode code) {
   }
 }
 
-// The codes OTLP says to retry (RESOURCE_EXHAUSTED is handled by the caller: only with RetryInfo).
-bool IsRetryableCode(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::CANCELLED:
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-    case grpc::StatusCode::ABORTED:
-    case grpc::StatusCode::OUT_OF_RANGE:
-    case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DATA_LOSS:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // google.protobuf.Duration{seconds = 1, nanos = 2} as milliseconds (negative → 0).
 std::optional<milliseconds> ParseDuration(std::string_view bytes) {
   common::proto::ProtoReader reader(bytes);
@@ -374,7 +359,7 @@ class OtlpGrpcSpanExporter final : public sdk::trace::SpanExporter {
       const grpc::StatusCode code = status->error_code();
       // RESOURCE_EXHAUSTED is retried only when the server says when (RetryInfo): without it the
       // limit is not expected to clear by itself (e.g. a message too large).
-      const bool retryable = IsRetryableCode(code) ||
+      const bool retryable = IsRetryableGrpcCode(code) ||
                              (code == grpc::StatusCode::RESOURCE_EXHAUSTED && server_delay);
       std::string failure = std::string(CodeName(code));
       if (!status->error_message().empty()) failure += ": " + Quote(status->error_message());

@@ -30,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "exporters/otlp/retry.h"
 #include "google/rpc/status.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
 
@@ -253,6 +254,22 @@ const common_pb::AnyValue* FindAttribute(const google::protobuf::RepeatedPtrFiel
 
 // ---------------------------------------------------------------------------------------------
 // Delivery
+
+// retry.h names the codes by number so it needs no gRPC; check them against gRPC's own enum.
+TEST(RetryableGrpcCodes, MatchTheOtlpListByGrpcName) {
+  using grpc::StatusCode;
+  for (StatusCode code : {StatusCode::CANCELLED, StatusCode::DEADLINE_EXCEEDED, StatusCode::ABORTED,
+                          StatusCode::OUT_OF_RANGE, StatusCode::UNAVAILABLE, StatusCode::DATA_LOSS}) {
+    EXPECT_TRUE(IsRetryableGrpcCode(code)) << static_cast<int>(code);
+  }
+  for (StatusCode code :
+       {StatusCode::OK, StatusCode::UNKNOWN, StatusCode::INVALID_ARGUMENT, StatusCode::NOT_FOUND,
+        StatusCode::ALREADY_EXISTS, StatusCode::PERMISSION_DENIED, StatusCode::RESOURCE_EXHAUSTED,
+        StatusCode::FAILED_PRECONDITION, StatusCode::UNIMPLEMENTED, StatusCode::INTERNAL,
+        StatusCode::UNAUTHENTICATED}) {
+    EXPECT_FALSE(IsRetryableGrpcCode(code)) << static_cast<int>(code);
+  }
+}
 
 TEST(OtlpGrpcExporterTest, SpansArriveWithTheirFields) {
   TestCollector collector;

@@ -87,7 +87,7 @@ Factory DebugExporterFactory() {
     h.retry.enabled = false;
     std::string id = s.id;
     return std::make_shared<QueuedExporter>(
-        s.id + "[" + SignalName(s.signal) + "]", h,
+        ExporterInstanceName(s), h,
         [cfg, id](const PData& d, std::chrono::milliseconds) { return Write(*cfg, id, d); });
   };
   return f;

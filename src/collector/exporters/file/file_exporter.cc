@@ -175,7 +175,7 @@ Factory FileExporterFactory() {
     h.queue.enabled = false;
     h.retry.enabled = false;
     auto helper = std::make_shared<QueuedExporter>(
-        s.id + "[" + SignalName(s.signal) + "]", h,
+        ExporterInstanceName(s), h,
         [writer](const PData& d, std::chrono::milliseconds) { return writer->Write(d.Json() + "\n"); });
     return std::make_shared<FileExporter>(writer, helper);
   };

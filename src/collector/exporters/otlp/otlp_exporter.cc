@@ -12,9 +12,17 @@
 
 #include "collector/core/exporter_helper.h"
 #include "collector/core/http_server.h"
+#include "exporters/otlp/retry.h"
 
 namespace adot::collector {
 namespace {
+
+// OTLP's retryable codes. This exporter does not read RetryInfo yet (docs/collector.md), so
+// RESOURCE_EXHAUSTED (back-pressure from the next collector) is always retried, as before.
+bool RetryableStatus(grpc::StatusCode code) {
+  return exporters::otlp::IsRetryableGrpcCode(code) ||
+         code == grpc::StatusCode::RESOURCE_EXHAUSTED;
+}
 
 struct OtlpGrpcConfig : ComponentConfig {
   std::string endpoint;
@@ -57,22 +65,6 @@ std::string ReadFile(const std::string& path) {
   std::stringstream ss;
   ss << f.rdbuf();
   return ss.str();
-}
-
-// The gRPC codes OTLP says to retry.
-bool RetryableCode(grpc::StatusCode c) {
-  switch (c) {
-    case grpc::StatusCode::CANCELLED:
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-    case grpc::StatusCode::RESOURCE_EXHAUSTED:
-    case grpc::StatusCode::ABORTED:
-    case grpc::StatusCode::OUT_OF_RANGE:
-    case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DATA_LOSS:
-      return true;
-    default:
-      return false;
-  }
 }
 
 const char* MethodFor(Signal s) {
@@ -147,7 +139,7 @@ class GrpcSender {
     std::string m = "gRPC " + std::to_string(static_cast<int>(result.error_code())) + ": " + result.error_message();
     if (cancelled_) return Status::Permanent(m);
     if (result.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) return Status::Exhausted(m);
-    return RetryableCode(result.error_code()) ? Status::Retryable(m) : Status::Permanent(m);
+    return RetryableStatus(result.error_code()) ? Status::Retryable(m) : Status::Permanent(m);
   }
 
   void Cancel() {
@@ -177,11 +169,7 @@ Factory OtlpExporterFactory() {
   f.parse = Parse;
   f.create_exporter = [](const ComponentConfig& c, const CreateSettings& s) -> std::shared_ptr<Exporter> {
     const auto& cfg = static_cast<const OtlpGrpcConfig&>(c);
-    auto sender = std::make_shared<GrpcSender>(cfg, s.signal);
-    return std::make_shared<QueuedExporter>(
-        s.id + "[" + SignalName(s.signal) + "]", cfg.helper,
-        [sender](const PData& d, std::chrono::milliseconds t) { return sender->Push(d, t); },
-        [sender] { sender->Cancel(); });
+    return MakeSenderExporter(s, cfg.helper, std::make_shared<GrpcSender>(cfg, s.signal));
   };
   return f;
 }

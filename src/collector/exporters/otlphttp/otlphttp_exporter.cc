@@ -174,11 +174,7 @@ Factory OtlpHttpExporterFactory() {
   f.parse = Parse;
   f.create_exporter = [](const ComponentConfig& c, const CreateSettings& s) -> std::shared_ptr<Exporter> {
     const auto& cfg = static_cast<const OtlpHttpConfig&>(c);
-    auto sender = std::make_shared<OtlpHttpSender>(cfg, s.signal);
-    return std::make_shared<QueuedExporter>(
-        s.id + "[" + SignalName(s.signal) + "]", cfg.helper,
-        [sender](const PData& d, std::chrono::milliseconds t) { return sender->Push(d, t); },
-        [sender] { sender->Cancel(); });
+    return MakeSenderExporter(s, cfg.helper, std::make_shared<OtlpHttpSender>(cfg, s.signal));
   };
   return f;
 }
