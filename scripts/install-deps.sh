@@ -11,7 +11,7 @@ packages=(
   # OTLP/gRPC exporter, collector, interop-test decoders
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   # collector
-  libboost-dev libyaml-cpp-dev libsimdjson-dev libcli11-dev
+  libboost-dev libyaml-cpp-dev libsimdjson-dev libcli11-dev libnghttp2-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev nodejs curl
 )
@@ -70,3 +70,21 @@ if [ -f "$propagation_js/package-lock.json" ]; then
   fi
 fi
 # <<< propagation interop npm packages <<<
+
+# >>> collector JS peer npm packages (tests/interop/collector-js) >>>
+# The collector integration test sends spans, metrics and logs with the official OpenTelemetry JS
+# SDK and OTLP exporters, pinned by tests/interop/collector-js/package-lock.json. Same rules as
+# above: `npm ci` only when node_modules is missing or older than the lock file, cache first, no
+# install scripts.
+collector_js="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/interop/collector-js"
+if [ -f "$collector_js/package-lock.json" ]; then
+  installed_lock="$collector_js/node_modules/.package-lock.json"
+  if [ ! -f "$installed_lock" ] || [ "$collector_js/package-lock.json" -nt "$installed_lock" ]; then
+    echo "install-deps: npm ci in tests/interop/collector-js"
+    npm_flags=(--prefix "$collector_js" --ignore-scripts --no-audit --no-fund --loglevel=error)
+    npm ci "${npm_flags[@]}" --prefer-offline || npm ci "${npm_flags[@]}" --offline
+  else
+    echo "install-deps: tests/interop/collector-js node_modules up to date"
+  fi
+fi
+# <<< collector JS peer npm packages <<<

@@ -15,9 +15,8 @@ constexpr int kGzipWindowBits = 15 + 16;
 
 class DeflateStream {
  public:
-  DeflateStream() {
-    ok_ = deflateInit2(&zs_, Z_DEFAULT_COMPRESSION, Z_DEFLATED, kGzipWindowBits, 8,
-                       Z_DEFAULT_STRATEGY) == Z_OK;
+  explicit DeflateStream(int level) {
+    ok_ = deflateInit2(&zs_, level, Z_DEFLATED, kGzipWindowBits, 8, Z_DEFAULT_STRATEGY) == Z_OK;
   }
   ~DeflateStream() {
     if (ok_) deflateEnd(&zs_);
@@ -59,8 +58,8 @@ void Feed(z_stream* zs, std::string_view in, size_t& in_pos) {
 
 }  // namespace
 
-bool GzipCompress(std::string_view in, std::string& out) {
-  DeflateStream stream;
+bool GzipCompress(std::string_view in, std::string& out, int level) {
+  DeflateStream stream(level < 1 || level > 9 ? Z_DEFAULT_COMPRESSION : level);
   if (!stream.ok()) return false;
   z_stream* zs = stream.get();
   out.resize(deflateBound(zs, in.size()));

@@ -9,7 +9,8 @@ namespace adot::common {
 
 // Replaces out with the gzip encoding of in. Returns false only if zlib fails (out of memory).
 // out's capacity is kept, so a caller reusing one buffer does not allocate per call.
-bool GzipCompress(std::string_view in, std::string& out);
+// level: 1 (fastest) to 9 (smallest); anything else is zlib's default (6).
+bool GzipCompress(std::string_view in, std::string& out, int level = 0);
 
 enum class GunzipResult {
   kOk,

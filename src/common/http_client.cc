@@ -25,12 +25,6 @@ bool GlobalInit() {
 
 char ToLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return ToLower(x) == ToLower(y);
-         });
-}
-
 std::string_view TrimWhitespace(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() &&
@@ -119,38 +113,6 @@ HttpError ClassifyCurlError(CURLcode code) {
 }
 
 }  // namespace
-
-const char* HttpErrorName(HttpError error) {
-  switch (error) {
-    case HttpError::kNone:
-      return "none";
-    case HttpError::kConnection:
-      return "connection failed";
-    case HttpError::kTimeout:
-      return "timed out";
-    case HttpError::kResponseTooLarge:
-      return "response too large";
-    case HttpError::kCancelled:
-      return "cancelled";
-    case HttpError::kInvalid:
-      return "request failed";
-  }
-  return "request failed";
-}
-
-std::string_view HttpResponse::Header(std::string_view name) const {
-  for (const auto& [key, value] : headers)
-    if (EqualsIgnoreCase(key, name)) return value;
-  return {};
-}
-
-void HttpResponse::Clear() {
-  error = HttpError::kNone;
-  error_message.clear();
-  status = 0;
-  headers.clear();
-  body.clear();
-}
 
 struct HttpClient::Impl {
   HttpClientOptions options;
@@ -382,7 +344,7 @@ void HttpClient::Send(const HttpRequest& request, HttpResponse& response) noexce
 
     std::string_view body = request.body;
     if (request.gzip) {
-      if (!GzipCompress(body, impl.gzip_body))
+      if (!GzipCompress(body, impl.gzip_body, request.gzip_level))
         return fail(HttpError::kInvalid, "gzip compression failed");
       body = impl.gzip_body;
     }

@@ -38,6 +38,7 @@ struct HttpRequest {
   std::string_view body;                     // must stay valid during Send()
   std::chrono::milliseconds timeout{10000};  // whole request, connect included
   bool gzip = false;                         // compress the body and send Content-Encoding: gzip
+  int gzip_level = 0;                        // 1 (fastest) to 9 (smallest); 0 = zlib's default
 };
 
 enum class HttpError {

@@ -39,8 +39,12 @@ std::chrono::milliseconds BackoffInterval(const RetrySettings& s, int retry) {
 }
 
 QueuedExporter::QueuedExporter(std::string name, ExporterHelperSettings settings, PushFn push,
-                               std::function<void()> cancel)
-    : name_(std::move(name)), settings_(settings), push_(std::move(push)), cancel_(std::move(cancel)) {
+                               std::function<void()> cancel, std::function<Status()> start_sender)
+    : name_(std::move(name)),
+      settings_(settings),
+      push_(std::move(push)),
+      cancel_(std::move(cancel)),
+      start_sender_(std::move(start_sender)) {
   // name_ is "<id>[<signal>]".
   std::string id = name_.substr(0, name_.find('['));
   Signal signal = Signal::kTraces;
@@ -76,6 +80,10 @@ QueuedExporter::~QueuedExporter() {
 }
 
 Status QueuedExporter::Start() {
+  if (start_sender_) {
+    Status st = start_sender_();
+    if (!st.ok()) return st;
+  }
   std::lock_guard<std::mutex> lock(mu_);
   if (started_ || !settings_.queue.enabled) return Status::Ok();
   started_ = true;
@@ -215,6 +223,17 @@ void QueuedExporter::Shutdown(Deadline deadline) {
 size_t QueuedExporter::QueueLength() const {
   std::lock_guard<std::mutex> lock(mu_);
   return queue_.size();
+}
+
+void CompressionSettings::Parse(ConfigReader& r) {
+  std::string comp = r.String("compression", "gzip");
+  if (comp == "none" || comp.empty()) gzip = false;
+  else if (comp != "gzip") r.Error("compression", "must be gzip or none, got \"" + comp + "\"");
+  if (r.Has("compression_params")) {
+    ConfigReader params = r.Child("compression_params");
+    level = static_cast<int>(params.Int("level", level, 1, 9));
+    params.Finish();
+  }
 }
 
 }  // namespace adot::collector

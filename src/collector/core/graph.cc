@@ -1,5 +1,7 @@
 #include "collector/core/graph.h"
 
+#include "collector/core/telemetry.h"
+
 #include <algorithm>
 #include <set>
 
@@ -21,7 +23,27 @@ class PipelineEntry : public Consumer {
   bool mutates_;
 };
 
+// Counts the items passed to a consumer (a processor, or what follows it) for self-telemetry.
+class CountingConsumer : public Consumer {
+ public:
+  CountingConsumer(std::shared_ptr<Consumer> next, std::atomic<uint64_t>* items)
+      : next_(std::move(next)), items_(items) {}
+  Status Consume(PData data) override {
+    *items_ += data.ItemCount();
+    return next_->Consume(std::move(data));
+  }
+  bool MutatesData() const override { return next_->MutatesData(); }
+
+ private:
+  std::shared_ptr<Consumer> next_;
+  std::atomic<uint64_t>* items_;
+};
+
 }  // namespace
+
+Graph::~Graph() {
+  if (telemetry_id_ >= 0) Telemetry::Global().Unregister(telemetry_id_);
+}
 
 bool ParseCollectorConfig(const YAML::Node& root, const Registry& registry, CollectorConfig& out,
                           ConfigErrors& errors) {
@@ -230,18 +252,32 @@ bool Graph::Build(const CollectorConfig& config, const Registry& registry, Confi
         return false;
       }
       CreateSettings s{id, p.signal, p.id};
-      auto proc = f->create_processor(*c, s, next);
+      auto& items = processor_items_[id + "/" + SignalName(p.signal)];
+      if (!items) items = std::make_unique<ItemCounters>();
+      auto proc = f->create_processor(*c, s, std::make_shared<CountingConsumer>(next, &items->outgoing));
       if (!proc) {
         errors.Add("processors." + id, "could not be created");
         return false;
       }
       mutates = mutates || proc->MutatesData();
       processors_.push_back({"processor " + id + "[" + p.id + "]", proc});
-      next = proc;
+      next = std::make_shared<CountingConsumer>(proc, &items->incoming);
     }
     for (const auto& id : p.receivers)
       receiver_targets[static_cast<int>(p.signal)][id].push_back(
           std::make_shared<PipelineEntry>(next, mutates));
+  }
+
+  if (!processor_items_.empty()) {
+    telemetry_id_ = Telemetry::Global().Register([this](std::vector<MetricSample>& out) {
+      for (const auto& [key, items] : processor_items_) {
+        size_t slash = key.rfind('/');
+        std::vector<std::pair<std::string, std::string>> labels = {{"otel_signal", key.substr(slash + 1)},
+                                                                   {"processor", key.substr(0, slash)}};
+        out.push_back({"otelcol_processor_incoming_items_total", "counter", labels, double(items->incoming)});
+        out.push_back({"otelcol_processor_outgoing_items_total", "counter", labels, double(items->outgoing)});
+      }
+    });
   }
 
   // Receivers, one per id, fanning out to every pipeline that lists them.

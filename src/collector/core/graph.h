@@ -52,6 +52,11 @@ class FanoutConsumer : public Consumer {
 
 class Graph {
  public:
+  Graph() = default;
+  ~Graph();
+  Graph(const Graph&) = delete;
+  Graph& operator=(const Graph&) = delete;
+
   // Creates every component of the pipelines. Creation errors are added to errors.
   bool Build(const CollectorConfig& config, const Registry& registry, ConfigErrors& errors);
   Status StartAll();
@@ -76,6 +81,12 @@ class Graph {
   std::map<std::string, std::shared_ptr<Receiver>> receiver_map_;
   std::vector<std::string> start_order_, stop_order_;
   bool started_ = false;
+  // otelcol_processor_{incoming,outgoing}_items per "id/signal" (summed over pipelines).
+  struct ItemCounters {
+    std::atomic<uint64_t> incoming{0}, outgoing{0};
+  };
+  std::map<std::string, std::unique_ptr<ItemCounters>> processor_items_;
+  int telemetry_id_ = -1;
 };
 
 }  // namespace adot::collector

@@ -1,15 +1,25 @@
 #include "collector/core/http_server.h"
 
+#include <nghttp2/nghttp2.h>
+#include <openssl/ssl.h>
+#include <sched.h>
+
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
-#include <optional>
+#include <cstring>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <set>
+#include <string_view>
 #include <thread>
 
 #include "collector/core/logger.h"
@@ -20,11 +30,19 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 std::string HttpServerRequest::Header(const std::string& name) const {
   for (const auto& [k, v] : headers)
     if (k == name) return v;
   return {};
+}
+
+int AvailableCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return std::max(1u, std::thread::hardware_concurrency());
+  return std::max(1, CPU_COUNT(&set));
 }
 
 bool SplitHostPort(const std::string& endpoint, std::string& host, uint16_t& port) {
@@ -40,12 +58,19 @@ bool SplitHostPort(const std::string& endpoint, std::string& host, uint16_t& por
   return true;
 }
 
-class Session;
+// Every live connection, for Stop.
+class Session {
+ public:
+  virtual ~Session() = default;
+  // Called at Stop, from any thread: closes the connection once no request is in progress.
+  virtual void CloseIfIdle() = 0;
+};
 
 struct HttpServer::Impl {
   HttpServerOptions options;
   Handler handler;
   asio::io_context ioc;
+  std::optional<asio::ssl::context> tls;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<tcp::acceptor> acceptors;
   std::vector<std::thread> threads;
@@ -56,29 +81,53 @@ struct HttpServer::Impl {
   uint16_t port = 0;
 
   void Accept(tcp::acceptor& acceptor);
+  void Add(std::shared_ptr<Session> s) {
+    std::lock_guard<std::mutex> lock(mu);
+    sessions.insert(std::move(s));
+  }
   void Remove(const std::shared_ptr<Session>& s) {
     std::lock_guard<std::mutex> lock(mu);
     sessions.erase(s);
     cv.notify_all();
   }
+  // The handler, with exceptions turned into 500s.
+  void Handle(const HttpServerRequest& req, HttpServerResponse& resp) {
+    try {
+      handler(req, resp);
+    } catch (const std::exception& e) {
+      resp = HttpServerResponse{};
+      resp.status = 500;
+      resp.body = std::string("internal error: ") + e.what();
+    }
+  }
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+beast::tcp_stream& Tcp(beast::tcp_stream& s) { return s; }
+beast::tcp_stream& Tcp(TlsStream& s) { return s.next_layer(); }
+
+template <class Stream>
+void CloseSocket(Stream& stream) {
+  beast::error_code ec;
+  Tcp(stream).socket().shutdown(tcp::socket::shutdown_both, ec);
+  Tcp(stream).socket().close(ec);
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP/1.1
+
+template <class Stream>
+class Http1Session : public Session, public std::enable_shared_from_this<Http1Session<Stream>> {
  public:
-  Session(tcp::socket socket, HttpServer::Impl* server) : stream_(std::move(socket)), server_(server) {}
+  Http1Session(Stream stream, beast::flat_buffer buffer, HttpServer::Impl* server)
+      : stream_(std::move(stream)), buffer_(std::move(buffer)), server_(server) {}
 
-  void Run() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
-  }
+  void Run() { Read(); }
 
-  // Called at Stop: closes the connection if it is waiting for a request.
-  void CloseIfIdle() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->reading_) {
-        beast::error_code ec;
-        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-        self->stream_.socket().close(ec);
-      }
+  void CloseIfIdle() override {
+    asio::post(Tcp(stream_).get_executor(), [self = this->shared_from_this()] {
+      // Waiting for a request that has not begun: close. One that has begun is read, answered
+      // (without keep-alive, as the server is stopping) and then closed.
+      if (self->reading_ && !self->parser_->got_some() && self->buffer_.size() == 0) CloseSocket(self->stream_);
     });
   }
 
@@ -88,10 +137,10 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(server_->options.max_request_body);
     parser_->header_limit(64 * 1024);
-    stream_.expires_after(server_->options.idle_timeout);
+    Tcp(stream_).expires_after(server_->options.idle_timeout);
     reading_ = true;
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -102,10 +151,11 @@ class Session : public std::enable_shared_from_this<Session> {
       r.body = "request body larger than " + std::to_string(server_->options.max_request_body) + " bytes";
       return Write(r, false, 11);
     }
-    if (ec == http::error::end_of_stream || ec) {
-      if (ec && ec != http::error::end_of_stream && ec != asio::error::operation_aborted &&
+    if (ec) {
+      if (ec != http::error::end_of_stream && ec != asio::error::operation_aborted &&
           ec != beast::error::timeout && ec != asio::error::eof && ec != asio::error::connection_reset &&
-          ec != asio::error::bad_descriptor) {
+          ec != asio::error::bad_descriptor && ec.category() != asio::error::get_ssl_category() &&
+          ec != asio::ssl::error::stream_truncated) {
         HttpServerResponse r;
         r.status = 400;
         r.body = "malformed HTTP request: " + ec.message();
@@ -126,56 +176,379 @@ class Session : public std::enable_shared_from_this<Session> {
     bool keep_alive = msg.keep_alive();
     unsigned version = msg.version();
     HttpServerResponse resp;
-    try {
-      server_->handler(req, resp);
-    } catch (const std::exception& e) {
-      resp = HttpServerResponse{};
-      resp.status = 500;
-      resp.body = std::string("internal error: ") + e.what();
-    }
+    server_->Handle(req, resp);
     Write(resp, keep_alive && !server_->stopping, version);
   }
 
   void Write(const HttpServerResponse& r, bool keep_alive, unsigned version) {
-    auto res = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(r.status), version);
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version);
     res->set(http::field::server, "adot-collector");
     res->set(http::field::content_type, r.content_type);
     for (const auto& [k, v] : r.headers) res->set(k, v);
     res->body() = r.body;
     res->keep_alive(keep_alive);
     res->prepare_payload();
-    stream_.expires_after(std::chrono::seconds(30));
-    http::async_write(stream_, *res, [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
-      if (ec || !keep_alive) return self->Close();
-      self->Read();
-    });
+    Tcp(stream_).expires_after(std::chrono::seconds(30));
+    http::async_write(stream_, *res,
+                      [self = this->shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+                        if (ec || !keep_alive) return self->Close();
+                        self->Read();
+                      });
   }
 
   void Close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
-    server_->Remove(shared_from_this());
+    CloseSocket(stream_);
+    server_->Remove(this->shared_from_this());
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpServer::Impl* server_;  // outlives every session: its io_context owns their handlers
   bool reading_ = false;
 };
 
-void HttpServer::Impl::Accept(tcp::acceptor& acceptor) {
-  acceptor.async_accept(asio::make_strand(ioc), [this, &acceptor](
-                                                    beast::error_code ec, tcp::socket socket) {
-    if (ec || stopping) return;
-    auto s = std::make_shared<Session>(std::move(socket), this);
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      sessions.insert(s);
+// ---------------------------------------------------------------------------------------------
+// HTTP/2 (nghttp2). Reads and writes run on the connection's strand; a request is handled when its
+// END_STREAM arrives, on the io thread, and its response queued in the nghttp2 session.
+
+template <class Stream>
+class Http2Session : public Session, public std::enable_shared_from_this<Http2Session<Stream>> {
+ public:
+  Http2Session(Stream stream, beast::flat_buffer buffer, HttpServer::Impl* server)
+      : stream_(std::move(stream)), pending_(std::move(buffer)), server_(server) {}
+
+  ~Http2Session() override {
+    if (ng_) nghttp2_session_del(ng_);
+  }
+
+  void Run() {
+    nghttp2_session_callbacks* cb;
+    nghttp2_session_callbacks_new(&cb);
+    nghttp2_session_callbacks_set_on_begin_headers_callback(cb, OnBeginHeaders);
+    nghttp2_session_callbacks_set_on_header_callback(cb, OnHeader);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, OnDataChunk);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(cb, OnFrameRecv);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cb, OnStreamClose);
+    nghttp2_session_server_new(&ng_, cb, this);
+    nghttp2_session_callbacks_del(cb);
+    // Large windows: OTLP requests are often MiBs; the default 64 KiB window would cost round trips.
+    nghttp2_settings_entry settings[] = {
+        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 128},
+        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 4 << 20},
+        {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, 64 << 10},
+    };
+    nghttp2_submit_settings(ng_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
+    nghttp2_session_set_local_window_size(ng_, NGHTTP2_FLAG_NONE, 0, 16 << 20);
+    auto data = pending_.data();
+    if (!Feed(static_cast<const uint8_t*>(data.data()), data.size())) return;
+    pending_.clear();
+    Write();
+    Read();
+  }
+
+  void CloseIfIdle() override {
+    asio::post(Tcp(stream_).get_executor(), [self = this->shared_from_this()] {
+      if (self->closed_) return;
+      // GOAWAY naming the last stream begun: those still arriving are read and answered, no new
+      // one is taken, and the connection closes once they are done.
+      nghttp2_submit_goaway(self->ng_, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(self->ng_),
+                            NGHTTP2_NO_ERROR, nullptr, 0);
+      self->going_away_ = true;
+      self->Write();
+    });
+  }
+
+ private:
+  struct StreamState {
+    HttpServerRequest request;
+    std::string out;
+    size_t out_offset = 0;
+    std::vector<std::pair<std::string, std::string>> trailers;
+  };
+
+  static Http2Session* Self(void* user) { return static_cast<Http2Session*>(user); }
+
+  static int OnBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+    if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+      auto st = std::make_unique<StreamState>();
+      st->request.http2 = true;
+      Self(user)->streams_[frame->hd.stream_id] = std::move(st);
     }
+    return 0;
+  }
+
+  static int OnHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name, size_t namelen,
+                      const uint8_t* value, size_t valuelen, uint8_t, void* user) {
+    StreamState* st = Self(user)->Find(frame->hd.stream_id);
+    if (!st) return 0;
+    std::string_view n(reinterpret_cast<const char*>(name), namelen);
+    std::string v(reinterpret_cast<const char*>(value), valuelen);
+    if (n == ":method") st->request.method = std::move(v);
+    else if (n == ":path") st->request.target = std::move(v);
+    else if (n.empty() || n[0] != ':') st->request.headers.emplace_back(std::string(n), std::move(v));
+    return 0;
+  }
+
+  static int OnDataChunk(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data, size_t len,
+                         void* user) {
+    Http2Session* self = Self(user);
+    StreamState* st = self->Find(stream_id);
+    if (!st || st->request.body_too_large) return 0;
+    if (st->request.body.size() + len > self->server_->options.max_request_body) {
+      st->request.body_too_large = true;
+      std::string().swap(st->request.body);
+      return 0;
+    }
+    st->request.body.append(reinterpret_cast<const char*>(data), len);
+    return 0;
+  }
+
+  static int OnFrameRecv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+    if ((frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
+        (frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
+      Self(user)->complete_.push_back(frame->hd.stream_id);
+    return 0;
+  }
+
+  static int OnStreamClose(nghttp2_session*, int32_t stream_id, uint32_t, void* user) {
+    Self(user)->streams_.erase(stream_id);
+    return 0;
+  }
+
+  static ssize_t ReadBody(nghttp2_session* ng, int32_t stream_id, uint8_t* buf, size_t length,
+                          uint32_t* flags, nghttp2_data_source* source, void*) {
+    auto* st = static_cast<StreamState*>(source->ptr);
+    size_t n = std::min(length, st->out.size() - st->out_offset);
+    std::memcpy(buf, st->out.data() + st->out_offset, n);
+    st->out_offset += n;
+    if (st->out_offset == st->out.size()) {
+      *flags |= NGHTTP2_DATA_FLAG_EOF;
+      if (!st->trailers.empty()) {
+        *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+        auto nv = HeaderBlock(st->trailers);
+        nghttp2_submit_trailer(ng, stream_id, nv.data(), nv.size());
+      }
+    }
+    return static_cast<ssize_t>(n);
+  }
+
+  static std::vector<nghttp2_nv> HeaderBlock(const std::vector<std::pair<std::string, std::string>>& h) {
+    std::vector<nghttp2_nv> nv;
+    nv.reserve(h.size());
+    for (const auto& [k, v] : h)
+      nv.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(k.data())),
+                    reinterpret_cast<uint8_t*>(const_cast<char*>(v.data())), k.size(), v.size(),
+                    NGHTTP2_NV_FLAG_NONE});
+    return nv;
+  }
+
+  StreamState* Find(int32_t id) {
+    auto it = streams_.find(id);
+    return it == streams_.end() ? nullptr : it->second.get();
+  }
+
+  // Feeds received bytes to nghttp2 and answers the requests they complete. False: connection closed.
+  bool Feed(const uint8_t* data, size_t n) {
+    if (n > 0 && nghttp2_session_mem_recv(ng_, data, n) < 0) {
+      Close();  // a protocol error; nghttp2 has answered with GOAWAY where it could
+      return false;
+    }
+    std::vector<int32_t> complete;
+    complete.swap(complete_);
+    for (int32_t id : complete) Respond(id);
+    return true;
+  }
+
+  void Respond(int32_t id) {
+    StreamState* st = Find(id);
+    if (!st) return;  // reset by the client
+    HttpServerResponse resp;
+    server_->Handle(st->request, resp);
+    std::vector<std::pair<std::string, std::string>> headers = {{":status", std::to_string(resp.status)}};
+    if (!resp.content_type.empty()) headers.emplace_back("content-type", resp.content_type);
+    for (auto& h : resp.headers) headers.push_back(std::move(h));
+    st->request = HttpServerRequest{};  // the body is no longer needed
+    if (resp.body.empty()) {
+      for (auto& t : resp.trailers) headers.push_back(std::move(t));
+      auto nv = HeaderBlock(headers);
+      nghttp2_submit_response(ng_, id, nv.data(), nv.size(), nullptr);
+      return;
+    }
+    st->out = std::move(resp.body);
+    st->trailers = std::move(resp.trailers);
+    nghttp2_data_provider provider;
+    provider.source.ptr = st;
+    provider.read_callback = ReadBody;
+    auto nv = HeaderBlock(headers);
+    nghttp2_submit_response(ng_, id, nv.data(), nv.size(), &provider);
+  }
+
+  void Read() {
+    if (closed_ || reading_) return;
+    if (!nghttp2_session_want_read(ng_)) {
+      if (!writing_ && !nghttp2_session_want_write(ng_)) Close();
+      return;
+    }
+    reading_ = true;
+    Tcp(stream_).expires_after(server_->options.idle_timeout);
+    stream_.async_read_some(asio::buffer(in_), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+      self->reading_ = false;
+      if (ec) return self->Close();
+      if (!self->Feed(self->in_.data(), n)) return;
+      self->Write();
+      self->Read();
+    });
+  }
+
+  void Write() {
+    if (closed_ || writing_) return;
+    out_.clear();
+    while (out_.size() < (256 << 10)) {
+      const uint8_t* data = nullptr;
+      ssize_t n = nghttp2_session_mem_send(ng_, &data);
+      if (n < 0) return Close();
+      if (n == 0) break;
+      out_.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
+    }
+    if (out_.empty()) {
+      // Nothing left to say or hear (e.g. our GOAWAY is out and no stream is open): close, which
+      // also ends a pending read.
+      if ((going_away_ && streams_.empty()) || (!nghttp2_session_want_read(ng_) && !nghttp2_session_want_write(ng_)))
+        Close();
+      return;
+    }
+    writing_ = true;
+    asio::async_write(stream_, asio::buffer(out_), [self = this->shared_from_this()](beast::error_code ec, size_t) {
+      self->writing_ = false;
+      if (ec) return self->Close();
+      self->Write();
+      self->Read();
+    });
+  }
+
+  void Close() {
+    if (closed_) return;
+    closed_ = true;
+    CloseSocket(stream_);
+    server_->Remove(this->shared_from_this());
+  }
+
+  Stream stream_;
+  beast::flat_buffer pending_;  // bytes read while telling HTTP/2 from HTTP/1.1
+  HttpServer::Impl* server_;
+  nghttp2_session* ng_ = nullptr;
+  std::map<int32_t, std::unique_ptr<StreamState>> streams_;
+  std::vector<int32_t> complete_;
+  std::array<uint8_t, 64 << 10> in_;
+  std::string out_;
+  bool reading_ = false, writing_ = false, closed_ = false;
+  bool going_away_ = false;  // our GOAWAY is queued: close when the streams begun are done
+};
+
+// ---------------------------------------------------------------------------------------------
+// A new connection: TLS handshake (ALPN picks the protocol) or, in plain text, a look at the first
+// bytes for the HTTP/2 client preface.
+
+constexpr std::string_view kHttp2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+template <class Stream>
+void StartSession(Stream stream, beast::flat_buffer buffer, bool http2, HttpServer::Impl* server) {
+  if (http2) {
+    auto s = std::make_shared<Http2Session<Stream>>(std::move(stream), std::move(buffer), server);
+    server->Add(s);
     s->Run();
+  } else {
+    auto s = std::make_shared<Http1Session<Stream>>(std::move(stream), std::move(buffer), server);
+    server->Add(s);
+    s->Run();
+  }
+}
+
+class PlainDetector : public std::enable_shared_from_this<PlainDetector> {
+ public:
+  PlainDetector(tcp::socket socket, HttpServer::Impl* server) : stream_(std::move(socket)), server_(server) {}
+
+  void Run() {
+    stream_.expires_after(std::chrono::seconds(30));
+    auto buf = buffer_.prepare(kHttp2Preface.size() - buffer_.size());
+    stream_.async_read_some(buf, [self = shared_from_this()](beast::error_code ec, size_t n) {
+      if (ec) return CloseSocket(self->stream_);
+      self->buffer_.commit(n);
+      auto data = self->buffer_.data();
+      std::string_view got(static_cast<const char*>(data.data()), data.size());
+      bool prefix = kHttp2Preface.substr(0, got.size()) == got;
+      if (prefix && got.size() < kHttp2Preface.size()) return self->Run();
+      StartSession(std::move(self->stream_), std::move(self->buffer_), prefix, self->server_);
+    });
+  }
+
+ private:
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  HttpServer::Impl* server_;
+};
+
+void StartTls(tcp::socket socket, HttpServer::Impl* server) {
+  auto stream = std::make_shared<TlsStream>(std::move(socket), *server->tls);
+  stream->next_layer().expires_after(std::chrono::seconds(30));
+  stream->async_handshake(asio::ssl::stream_base::server, [stream, server](beast::error_code ec) {
+    if (ec) return CloseSocket(*stream);
+    const unsigned char* alpn = nullptr;
+    unsigned int alpn_len = 0;
+    SSL_get0_alpn_selected(stream->native_handle(), &alpn, &alpn_len);
+    bool http2 = std::string_view(reinterpret_cast<const char*>(alpn), alpn_len) == "h2";
+    StartSession(std::move(*stream), beast::flat_buffer(), http2, server);
+  });
+}
+
+// ALPN: h2 when the client offers it, else http/1.1.
+int SelectAlpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+               unsigned int inlen, void*) {
+  for (const char* want : {"h2", "http/1.1"}) {
+    for (unsigned int i = 0; i < inlen;) {
+      unsigned int len = in[i];
+      if (i + 1 + len > inlen) break;
+      if (std::string_view(reinterpret_cast<const char*>(in + i + 1), len) == want) {
+        *out = in + i + 1;
+        *outlen = static_cast<unsigned char>(len);
+        return SSL_TLSEXT_ERR_OK;
+      }
+      i += 1 + len;
+    }
+  }
+  return SSL_TLSEXT_ERR_NOACK;
+}
+
+Status LoadTls(const TlsServerOptions& o, std::optional<asio::ssl::context>& out) {
+  try {
+    out.emplace(asio::ssl::context::tls_server);
+    auto& ctx = *out;
+    ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                    asio::ssl::context::no_tlsv1_1);
+    if (o.min_version == "1.3") SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_3_VERSION);
+    ctx.use_certificate_chain_file(o.cert_file);
+    ctx.use_private_key_file(o.key_file, asio::ssl::context::pem);
+    if (!o.client_ca_file.empty()) {
+      ctx.load_verify_file(o.client_ca_file);
+      ctx.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+    }
+    SSL_CTX_set_alpn_select_cb(ctx.native_handle(), SelectAlpn, nullptr);
+  } catch (const std::exception& e) {
+    out.reset();
+    return Status::Permanent("TLS: cannot load " + o.cert_file + " / " + o.key_file +
+                             (o.client_ca_file.empty() ? "" : " / " + o.client_ca_file) + ": " + e.what());
+  }
+  return Status::Ok();
+}
+
+void HttpServer::Impl::Accept(tcp::acceptor& acceptor) {
+  acceptor.async_accept(asio::make_strand(ioc), [this, &acceptor](beast::error_code ec, tcp::socket socket) {
+    if (ec || stopping) return;
+    socket.set_option(tcp::no_delay(true), ec);
+    if (tls) StartTls(std::move(socket), this);
+    else std::make_shared<PlainDetector>(std::move(socket), this)->Run();
     Accept(acceptor);
   });
 }
@@ -192,6 +565,10 @@ Status HttpServer::Start() {
   uint16_t port;
   if (!SplitHostPort(impl_->options.endpoint, host, port))
     return Status::Permanent("invalid endpoint \"" + impl_->options.endpoint + "\" (expected host:port)");
+  if (impl_->options.tls.enabled()) {
+    Status st = LoadTls(impl_->options.tls, impl_->tls);
+    if (!st.ok()) return st;
+  }
   try {
     tcp::resolver resolver(impl_->ioc);
     auto results = resolver.resolve(host.empty() ? "0.0.0.0" : host, std::to_string(port),

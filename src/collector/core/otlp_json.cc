@@ -122,11 +122,41 @@ bool FixIds(pb::Message& m, bool after_parse, std::string& error) {
   return true;
 }
 
+// libprotobuf 3.21 reads the JSON number -0 as +0.0 (it takes it for an integer); -0.0 keeps the
+// sign. Rewrites every bare -0 outside strings to -0.0; empty when there is none (the usual case).
+std::string KeepNegativeZero(std::string_view json) {
+  std::string out;
+  size_t copied = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    char c = json[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '-' && i + 1 < json.size() && json[i + 1] == '0') {
+      char after = i + 2 < json.size() ? json[i + 2] : ' ';
+      if ((after >= '0' && after <= '9') || after == '.' || after == 'e' || after == 'E') continue;
+      out.append(json.substr(copied, i + 2 - copied));
+      out += ".0";
+      copied = i + 2;
+    }
+  }
+  if (copied == 0) return {};
+  out.append(json.substr(copied));
+  return out;
+}
+
 }  // namespace
 
 bool ParseOtlpJson(std::string_view json, pb::Message& message, std::string& error) {
   pb::util::JsonParseOptions opts;
   opts.ignore_unknown_fields = true;
+  std::string rewritten = KeepNegativeZero(json);
+  if (!rewritten.empty()) json = rewritten;
   auto st = pb::util::JsonStringToMessage(pb::StringPiece(json.data(), json.size()), &message, opts);
   if (!st.ok()) {
     error = std::string(st.message());

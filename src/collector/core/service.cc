@@ -1,6 +1,36 @@
 #include "collector/core/service.h"
 
+#include <map>
+
+#include "collector/core/telemetry.h"
+
 namespace adot::collector {
+
+namespace {
+
+// After the pipelines have stopped: one line per receiver and per exporter with its final counters
+// (otelcol_receiver_accepted_spans_total{receiver="otlp"} -> "receiver otlp: final counts:
+// accepted_spans=N ..."), so every item can be accounted for once the process is gone.
+void LogFinalCounts() {
+  std::map<std::string, std::string> lines;  // "exporter otlphttp" -> " sent_spans=N ..."
+  for (const auto& s : Telemetry::Global().Collect()) {
+    for (const char* kind : {"receiver", "exporter"}) {
+      std::string prefix = std::string("otelcol_") + kind + "_";
+      const std::string suffix = "_total";
+      if (s.name.compare(0, prefix.size(), prefix) != 0 || s.name.size() <= prefix.size() + suffix.size() ||
+          s.name.compare(s.name.size() - suffix.size(), suffix.size(), suffix) != 0)
+        continue;
+      for (const auto& [key, value] : s.labels) {
+        if (key != kind) continue;
+        std::string counter = s.name.substr(prefix.size(), s.name.size() - prefix.size() - suffix.size());
+        lines[std::string(kind) + " " + value] += " " + counter + "=" + std::to_string(static_cast<uint64_t>(s.value));
+      }
+    }
+  }
+  for (const auto& [component, counts] : lines) Log(LogLevel::kInfo, component, "final counts:" + counts);
+}
+
+}  // namespace
 
 std::unique_ptr<Service> Service::Create(const YAML::Node& config, const Registry& registry,
                                          ConfigErrors& errors) {
@@ -43,6 +73,7 @@ Status Service::Start() {
 void Service::Shutdown(Deadline deadline) {
   host_->pipelines_ready = false;
   graph_.ShutdownAll(deadline);
+  LogFinalCounts();
   for (size_t i = started_extensions_; i-- > 0;) extensions_[i].second->Shutdown(deadline);
   started_extensions_ = 0;
 }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include <malloc.h>
 #include <unistd.h>
 
 namespace adot::collector {
@@ -40,12 +41,20 @@ uint64_t ProcessRssBytes() {
   return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
 }
 
-std::string Telemetry::RenderPrometheus() {
+uint64_t ProcessHeapInUseBytes() {
+  struct mallinfo2 mi = mallinfo2();
+  return static_cast<uint64_t>(mi.uordblks) + static_cast<uint64_t>(mi.hblkhd);
+}
+
+std::vector<MetricSample> Telemetry::Collect() {
   std::vector<MetricSample> samples;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (auto& [id, s] : sources_) s(samples);
-  }
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [id, s] : sources_) s(samples);
+  return samples;
+}
+
+std::string Telemetry::RenderPrometheus() {
+  std::vector<MetricSample> samples = Collect();
   std::map<std::string, std::vector<const MetricSample*>> by_name;
   for (const auto& s : samples) by_name[s.name].push_back(&s);
   std::string out;

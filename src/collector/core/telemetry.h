@@ -26,6 +26,8 @@ class Telemetry {
   static Telemetry& Global();
   int Register(Source source);
   void Unregister(int id);
+  // Every source's current samples.
+  std::vector<MetricSample> Collect();
   std::string RenderPrometheus();
 
  private:
@@ -39,5 +41,9 @@ const char* ItemSuffix(Signal s);
 
 // Resident set size of this process in bytes (0 if unknown).
 uint64_t ProcessRssBytes();
+// Bytes the allocator has handed out and not had back (glibc mallinfo2: in-use arena chunks plus
+// mmapped ones): the process's live heap, like Go's runtime heap Alloc. Walks the arenas: call it
+// at intervals, not per request.
+uint64_t ProcessHeapInUseBytes();
 
 }  // namespace adot::collector

@@ -27,4 +27,8 @@ bool IsRetryableHttpStatus(long status);
 // retryable only when the status carries RetryInfo, which the caller decides.
 bool IsRetryableGrpcCode(int code);
 
+// RetryInfo.retry_delay from a serialized google.rpc.Status (the grpc-status-details-bin trailer,
+// base64-decoded). nullopt when there is no RetryInfo or the bytes are malformed.
+std::optional<std::chrono::milliseconds> RetryDelayFromGrpcStatusDetails(std::string_view status_details);
+
 }  // namespace adot::exporters::otlp

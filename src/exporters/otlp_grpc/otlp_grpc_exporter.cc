@@ -48,7 +48,6 @@ constexpr int kMaxResponseBytes = 4 * 1024 * 1024;
 constexpr milliseconds kMaxExportTime = std::chrono::hours(24 * 365);
 // Server-supplied text quoted in warnings is cut to this length.
 constexpr size_t kMaxQuotedText = 256;
-constexpr std::string_view kRetryInfoType = "google.rpc.RetryInfo";
 
 char ToLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -91,60 +90,6 @@ const char* CodeName(grpc::StatusCode code) {
     case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
     default: return "UNKNOWN_CODE";
   }
-}
-
-// google.protobuf.Duration{seconds = 1, nanos = 2} as milliseconds (negative → 0).
-std::optional<milliseconds> ParseDuration(std::string_view bytes) {
-  common::proto::ProtoReader reader(bytes);
-  common::proto::ProtoReader::Field field;
-  int64_t seconds = 0, nanos = 0;
-  while (reader.Next(field)) {
-    if (field.type != common::proto::WireType::kVarint) continue;
-    if (field.number == 1) seconds = static_cast<int64_t>(field.value);
-    if (field.number == 2) nanos = static_cast<int32_t>(field.value);
-  }
-  if (!reader.ok()) return std::nullopt;
-  // Bounded so the conversion to milliseconds cannot overflow.
-  constexpr int64_t kMaxSeconds = int64_t{1} << 31;
-  seconds = std::clamp<int64_t>(seconds, 0, kMaxSeconds);
-  nanos = std::clamp<int64_t>(nanos, 0, 999'999'999);
-  return milliseconds(seconds * 1000 + nanos / 1'000'000);
-}
-
-// RetryInfo.retry_delay from a serialized google.rpc.Status (the grpc-status-details-bin trailer):
-// Status.details (field 3) are Any{type_url = 1, value = 2}; RetryInfo.retry_delay is field 1.
-// Returns nullopt when there is no RetryInfo or the bytes are malformed.
-std::optional<milliseconds> FindRetryDelay(std::string_view status_details) {
-  using common::proto::ProtoReader;
-  using common::proto::WireType;
-  ProtoReader status(status_details);
-  ProtoReader::Field detail;
-  while (status.Next(detail)) {
-    if (detail.number != 3 || detail.type != WireType::kLengthDelimited) continue;
-    ProtoReader any(detail.bytes);
-    ProtoReader::Field field;
-    std::string_view type_url, value;
-    while (any.Next(field)) {
-      if (field.type != WireType::kLengthDelimited) continue;
-      if (field.number == 1) type_url = field.bytes;
-      if (field.number == 2) value = field.bytes;
-    }
-    // type_url is "<prefix>/google.rpc.RetryInfo"; the prefix is conventionally
-    // type.googleapis.com but any is allowed.
-    if (!any.ok() || !type_url.ends_with(kRetryInfoType)) continue;
-    if (type_url.size() > kRetryInfoType.size() &&
-        type_url[type_url.size() - kRetryInfoType.size() - 1] != '/')
-      continue;
-    ProtoReader retry_info(value);
-    ProtoReader::Field delay_field;
-    std::optional<milliseconds> delay = milliseconds(0);  // RetryInfo without a delay: retry now
-    while (retry_info.Next(delay_field)) {
-      if (delay_field.number == 1 && delay_field.type == WireType::kLengthDelimited)
-        delay = ParseDuration(delay_field.bytes);
-    }
-    if (retry_info.ok() && delay) return delay;
-  }
-  return std::nullopt;
 }
 
 // The gRPC target and whether it uses TLS, from options.endpoint:
@@ -355,7 +300,7 @@ class OtlpGrpcSpanExporter final : public sdk::trace::SpanExporter {
         return sdk::ExportResult::kSuccess;
       }
 
-      std::optional<milliseconds> server_delay = FindRetryDelay(status->error_details());
+      std::optional<milliseconds> server_delay = RetryDelayFromGrpcStatusDetails(status->error_details());
       const grpc::StatusCode code = status->error_code();
       // RESOURCE_EXHAUSTED is retried only when the server says when (RetryInfo): without it the
       // limit is not expected to clear by itself (e.g. a message too large).

@@ -109,7 +109,7 @@ attributes:
        nullptr, &errors);
   std::vector<std::string> expected = {
       "processors.resource.attributes[0].key: must not be empty",
-      "processors.resource.attributes[1].action: must be insert, update, upsert, delete, hash or convert, got \"rename\"",
+      "processors.resource.attributes[1].action: must be insert, update, upsert, delete, hash, extract or convert, got \"rename\"",
       "processors.resource.attributes[2].value: exactly one of value and from_attribute must be set for action upsert",
       "processors.resource.attributes[3].value: exactly one of value and from_attribute must be set for action upsert",
       "processors.resource.attributes[4].converted_type: must be int, double or string",
@@ -121,7 +121,7 @@ attributes:
   ConfigErrors e2;
   Make(AttributesProcessorFactory(), "{actions: [{key: a, action: delete}], include: {match_type: strict}}", nullptr, &e2);
   ASSERT_EQ(e2.list().size(), 1u);
-  EXPECT_EQ(e2.list()[0], "processors.attributes.include: include/exclude matching is not supported yet");
+  EXPECT_EQ(e2.list()[0], "processors.attributes.include: must set at least one property to match besides match_type");
 }
 
 }  // namespace

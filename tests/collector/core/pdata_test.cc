@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "collector/core/otlp_json.h"
 #include "collector/test_util.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -103,6 +105,24 @@ TEST(OtlpJsonTest, AcceptsIntegersAsNumbersAndIgnoresUnknownFields) {
   EXPECT_EQ(s.span_id().size(), 8u);
   EXPECT_EQ(s.kind(), 3);
   EXPECT_EQ(s.start_time_unix_nano(), 1544712660000000000ull);
+}
+
+// libprotobuf alone would read the number -0 as +0.0; an int field may still be written -0, and a
+// string containing -0 must stay as it is.
+TEST(OtlpJsonTest, NegativeZeroKeepsItsSign) {
+  const char* json = R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"a -0 \" -0",
+    "attributes":[{"key":"d","value":{"doubleValue":-0}},{"key":"e","value":{"doubleValue":-0e0}},
+                  {"key":"i","value":{"intValue":-0}},{"key":"s","value":{"stringValue":"-0"}}]}]}]}]})";
+  TracesRequest t;
+  std::string error;
+  ASSERT_TRUE(ParseOtlpJson(json, t, error)) << error;
+  const auto& s = t.resource_spans(0).scope_spans(0).spans(0);
+  EXPECT_EQ(s.name(), "a -0 \" -0");
+  ASSERT_EQ(s.attributes_size(), 4);
+  EXPECT_TRUE(std::signbit(s.attributes(0).value().double_value()));
+  EXPECT_TRUE(std::signbit(s.attributes(1).value().double_value()));
+  EXPECT_EQ(s.attributes(2).value().int_value(), 0);
+  EXPECT_EQ(s.attributes(3).value().string_value(), "-0");
 }
 
 TEST(OtlpJsonTest, RejectsBadIdsAndBadJson) {

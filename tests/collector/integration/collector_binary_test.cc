@@ -12,6 +12,7 @@
 
 #include "collector/core/pdata.h"
 #include "collector/test_util.h"
+#include "collector_process.h"
 #include "common/http_client.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
@@ -22,90 +23,12 @@ namespace {
 
 using namespace std::chrono_literals;
 using adot::test::HttpTestServer;
+using testing::CollectorProcess;
 using testing::FreePort;
+using testing::Send;
+using testing::WaitHealthy;
 using testing::MakeTracesRequest;
 using Span = opentelemetry::proto::trace::v1::Span;
-
-class CollectorProcess {
- public:
-  CollectorProcess(const std::string& yaml, std::vector<std::string> extra_args = {}) {
-    char dir[] = "/tmp/adot-collector-it-XXXXXX";
-    dir_ = mkdtemp(dir);
-    config_ = dir_ + "/config.yaml";
-    log_ = dir_ + "/collector.log";
-    std::ofstream(config_) << yaml;
-    std::vector<std::string> args = {ADOT_COLLECTOR_BINARY, "--config", config_};
-    for (auto& a : extra_args) args.push_back(a);
-    pid_ = fork();
-    if (pid_ == 0) {
-      FILE* f = std::fopen(log_.c_str(), "w");
-      dup2(fileno(f), 2);
-      dup2(fileno(f), 1);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-  }
-  ~CollectorProcess() {
-    if (pid_ > 0 && !exited_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    std::remove(config_.c_str());
-    std::remove(log_.c_str());
-    rmdir(dir_.c_str());
-  }
-  // Sends SIGTERM and waits; returns the exit status, or -1 if it did not exit within timeout.
-  int Terminate(std::chrono::milliseconds timeout) {
-    kill(pid_, SIGTERM);
-    return Wait(timeout);
-  }
-  int Wait(std::chrono::milliseconds timeout) {
-    auto end = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < end) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        exited_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    return -1;
-  }
-  std::string Log() const {
-    std::ifstream f(log_);
-    return std::string(std::istreambuf_iterator<char>(f), {});
-  }
-
- private:
-  std::string dir_, config_, log_;
-  pid_t pid_ = -1;
-  bool exited_ = false;
-};
-
-common::HttpResponse Send(const std::string& method, const std::string& url, const std::string& body,
-                          const std::string& content_type = "application/x-protobuf") {
-  common::HttpClient client;
-  common::HttpRequest req;
-  req.method = method;
-  req.url = url;
-  req.body = body;
-  req.timeout = 5s;
-  req.headers.emplace_back("Content-Type", content_type);
-  common::HttpResponse resp;
-  client.Send(req, resp);
-  return resp;
-}
-
-bool WaitHealthy(uint16_t port) {
-  for (int i = 0; i < 500; ++i) {
-    if (Send("GET", "http://127.0.0.1:" + std::to_string(port) + "/", "").status == 200) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return false;
-}
 
 uint16_t g_metrics_port = 0;
 
@@ -200,6 +123,11 @@ TEST(CollectorBinaryTest, OtlpHttpInOtlpHttpOutEverySpanEqual) {
   EXPECT_NE(metrics.find("otelcol_exporter_sent_spans_total{exporter=\"otlphttp\"} 101"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("otelcol_exporter_queue_capacity{exporter=\"otlphttp\",data_type=\"traces\"} 1000"),
             std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("otelcol_processor_incoming_items_total{otel_signal=\"traces\",processor=\"batch\"} 101"),
+            std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("otelcol_processor_outgoing_items_total{otel_signal=\"traces\",processor=\"batch\"} 101"),
+            std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("otelcol_process_cpu_seconds_total "), std::string::npos) << metrics;
   EXPECT_EQ(collector.Terminate(10s), 0) << collector.Log();
 }
 

@@ -1,34 +1,22 @@
 #include "collector/exporters/otlp/otlp_exporter.h"
 
-#include <grpcpp/generic/generic_stub.h>
-#include <grpcpp/grpcpp.h>
-
 #include <algorithm>
-#include <condition_variable>
-#include <fstream>
-#include <mutex>
-#include <set>
-#include <sstream>
 
 #include "collector/core/exporter_helper.h"
+#include "collector/core/grpc_client.h"
 #include "collector/core/http_server.h"
+#include "collector/core/partial_success.h"
 #include "exporters/otlp/retry.h"
 
 namespace adot::collector {
 namespace {
 
-// OTLP's retryable codes. This exporter does not read RetryInfo yet (docs/collector.md), so
-// RESOURCE_EXHAUSTED (back-pressure from the next collector) is always retried, as before.
-bool RetryableStatus(grpc::StatusCode code) {
-  return exporters::otlp::IsRetryableGrpcCode(code) ||
-         code == grpc::StatusCode::RESOURCE_EXHAUSTED;
-}
-
 struct OtlpGrpcConfig : ComponentConfig {
   std::string endpoint;
   bool insecure = false;
-  std::string ca_file, cert_file, key_file;
-  bool gzip = true;
+  bool insecure_skip_verify = false;
+  std::string ca_file, cert_file, key_file, server_name;
+  CompressionSettings compression;
   std::map<std::string, std::string> headers;
   ExporterHelperSettings helper;
 };
@@ -45,12 +33,12 @@ std::unique_ptr<ComponentConfig> Parse(ConfigReader& r) {
     uint16_t port;
     if (!SplitHostPort(target, host, port)) r.Error("endpoint", "must be host:port, got \"" + c->endpoint + "\"");
   }
-  std::string comp = r.String("compression", "gzip");
-  if (comp == "none" || comp.empty()) c->gzip = false;
-  else if (comp != "gzip") r.Error("compression", "must be gzip or none, got \"" + comp + "\"");
+  c->compression.Parse(r);
   c->headers = r.StringMap("headers");
   ConfigReader tls = r.Child("tls");
   c->insecure = tls.Bool("insecure", false);
+  c->insecure_skip_verify = tls.Bool("insecure_skip_verify", false);
+  c->server_name = tls.String("server_name_override");
   c->ca_file = tls.String("ca_file");
   c->cert_file = tls.String("cert_file");
   c->key_file = tls.String("key_file");
@@ -58,13 +46,6 @@ std::unique_ptr<ComponentConfig> Parse(ConfigReader& r) {
   c->helper.Parse(r);
   r.Finish();
   return c;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
 }
 
 const char* MethodFor(Signal s) {
@@ -78,84 +59,61 @@ const char* MethodFor(Signal s) {
 
 class GrpcSender {
  public:
-  GrpcSender(const OtlpGrpcConfig& c, Signal s) : cfg_(c), method_(MethodFor(s)) {
+  GrpcSender(const OtlpGrpcConfig& c, const CreateSettings& s)
+      : name_(ExporterInstanceName(s)), method_(MethodFor(s.signal)), client_(Options(c)) {}
+
+  static GrpcClientOptions Options(const OtlpGrpcConfig& c) {
+    GrpcClientOptions o;
     std::string target = c.endpoint;
     bool https = target.rfind("https://", 0) == 0;
-    for (const char* p : {"http://", "https://"})
+    for (const char* p : {"http://", "https://", "dns:///"})
       if (target.rfind(p, 0) == 0) target = target.substr(std::string(p).size());
-    std::shared_ptr<grpc::ChannelCredentials> creds;
-    if (c.insecure && !https) {
-      creds = grpc::InsecureChannelCredentials();
-    } else {
-      grpc::SslCredentialsOptions o;
-      if (!c.ca_file.empty()) o.pem_root_certs = ReadFile(c.ca_file);
-      if (!c.cert_file.empty()) o.pem_cert_chain = ReadFile(c.cert_file);
-      if (!c.key_file.empty()) o.pem_private_key = ReadFile(c.key_file);
-      creds = grpc::SslCredentials(o);
+    SplitHostPort(target, o.host, o.port);  // checked by Parse
+    // As configgrpc: TLS unless tls.insecure (an https:// endpoint always uses TLS).
+    o.tls = https || !c.insecure;
+    o.tls_options.enabled = o.tls;
+    o.tls_options.ca_file = c.ca_file;
+    o.tls_options.cert_file = c.cert_file;
+    o.tls_options.key_file = c.key_file;
+    o.tls_options.insecure_skip_verify = c.insecure_skip_verify;
+    o.tls_options.server_name = c.server_name;
+    o.gzip = c.compression.gzip;
+    o.gzip_level = c.compression.level;
+    for (const auto& [k, v] : c.headers) {
+      std::string key = k;
+      std::transform(key.begin(), key.end(), key.begin(), ::tolower);
+      o.metadata.emplace_back(key, v);
     }
-    grpc::ChannelArguments args;
-    args.SetInt(GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, -1);
-    channel_ = grpc::CreateCustomChannel(target, creds, args);
-    stub_ = std::make_unique<grpc::GenericStub>(channel_);
+    o.user_agent = "adot-collector/0.1.0";
+    return o;
   }
+
+  Status Start() { return client_.Init(); }
 
   Status Push(const PData& data, std::chrono::milliseconds timeout) {
     std::string scratch;
     std::string_view bytes = data.ProtoBytes(scratch);
-    grpc::Slice slice(bytes.data(), bytes.size());
-    grpc::ByteBuffer request(&slice, 1), response;
-    grpc::ClientContext ctx;
-    if (timeout.count() > 0) ctx.set_deadline(std::chrono::system_clock::now() + timeout);
-    if (cfg_.gzip) ctx.set_compression_algorithm(GRPC_COMPRESS_GZIP);
-    for (const auto& [k, v] : cfg_.headers) {
-      std::string key = k;
-      std::transform(key.begin(), key.end(), key.begin(), ::tolower);
-      ctx.AddMetadata(key, v);
+    GrpcCallResult r = client_.Call(method_, bytes, timeout);
+    if (r.code == grpc_wire::Code::kOk) {
+      LogPartialSuccess(name_, ReadPartialSuccess(r.response, false));
+      return Status::Ok();
     }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (cancelled_) return Status::Permanent("cancelled");
-      in_flight_.insert(&ctx);
-    }
-    std::mutex done_mu;
-    std::condition_variable done_cv;
-    bool done = false;
-    grpc::Status result;
-    stub_->UnaryCall(&ctx, method_, grpc::StubOptions(), &request, &response, [&](grpc::Status st) {
-      std::lock_guard<std::mutex> lock(done_mu);
-      result = std::move(st);
-      done = true;
-      done_cv.notify_one();
-    });
-    {
-      std::unique_lock<std::mutex> lock(done_mu);
-      done_cv.wait(lock, [&] { return done; });
-    }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      in_flight_.erase(&ctx);
-    }
-    if (result.ok()) return Status::Ok();
-    std::string m = "gRPC " + std::to_string(static_cast<int>(result.error_code())) + ": " + result.error_message();
-    if (cancelled_) return Status::Permanent(m);
-    if (result.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) return Status::Exhausted(m);
-    return RetryableStatus(result.error_code()) ? Status::Retryable(m) : Status::Permanent(m);
+    std::string m = "gRPC " + std::to_string(static_cast<int>(r.code)) + ": " + r.message;
+    if (r.cancelled) return Status::Permanent(m);
+    auto delay = std::chrono::milliseconds(std::max<int64_t>(0, r.retry_delay_ms));
+    // OTLP: RESOURCE_EXHAUSTED is retried only when the server sends RetryInfo.
+    if (r.code == grpc_wire::Code::kResourceExhausted)
+      return r.retry_delay_ms >= 0 ? Status::Exhausted(m, delay) : Status::Permanent(m);
+    return exporters::otlp::IsRetryableGrpcCode(static_cast<int>(r.code)) ? Status::Retryable(m, delay)
+                                                                          : Status::Permanent(m);
   }
 
-  void Cancel() {
-    std::lock_guard<std::mutex> lock(mu_);
-    cancelled_ = true;
-    for (auto* c : in_flight_) c->TryCancel();
-  }
+  void Cancel() { client_.CancelAll(); }
 
  private:
-  OtlpGrpcConfig cfg_;
+  std::string name_;
   std::string method_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<grpc::GenericStub> stub_;
-  std::mutex mu_;
-  std::set<grpc::ClientContext*> in_flight_;
-  std::atomic<bool> cancelled_{false};
+  GrpcClient client_;
 };
 
 }  // namespace
@@ -169,7 +127,7 @@ Factory OtlpExporterFactory() {
   f.parse = Parse;
   f.create_exporter = [](const ComponentConfig& c, const CreateSettings& s) -> std::shared_ptr<Exporter> {
     const auto& cfg = static_cast<const OtlpGrpcConfig&>(c);
-    return MakeSenderExporter(s, cfg.helper, std::make_shared<GrpcSender>(cfg, s.signal));
+    return MakeSenderExporter(s, cfg.helper, std::make_shared<GrpcSender>(cfg, s));
   };
   return f;
 }

@@ -4,7 +4,8 @@
 #include <set>
 
 #include "collector/core/exporter_helper.h"
-#include "common/http_client.h"
+#include "collector/core/http_client.h"
+#include "collector/core/partial_success.h"
 #include "exporters/otlp/retry.h"
 
 namespace adot::collector {
@@ -14,7 +15,7 @@ struct OtlpHttpConfig : ComponentConfig {
   std::string endpoint;
   std::string signal_endpoints[3];
   bool json = false;
-  bool gzip = true;
+  CompressionSettings compression;
   std::map<std::string, std::string> headers;
   std::string ca_file, cert_file, key_file;
   bool insecure_skip_verify = false;
@@ -41,9 +42,7 @@ std::unique_ptr<ComponentConfig> Parse(ConfigReader& r) {
   std::string enc = r.String("encoding", "proto");
   if (enc == "json") c->json = true;
   else if (enc != "proto") r.Error("encoding", "must be proto or json, got \"" + enc + "\"");
-  std::string comp = r.String("compression", "gzip");
-  if (comp == "none" || comp.empty()) c->gzip = false;
-  else if (comp != "gzip") r.Error("compression", "must be gzip or none, got \"" + comp + "\"");
+  c->compression.Parse(r);
   c->headers = r.StringMap("headers");
   ConfigReader tls = r.Child("tls");
   tls.Bool("insecure", false);
@@ -68,15 +67,15 @@ std::string SignalUrl(const OtlpHttpConfig& c, Signal s) {
 class ClientPool {
  public:
   explicit ClientPool(common::HttpClientOptions o) : options_(std::move(o)) {}
-  std::unique_ptr<common::HttpClient> Take() {
+  std::unique_ptr<HttpClient> Take() {
     std::lock_guard<std::mutex> lock(mu_);
     if (cancelled_) {
-      auto c = std::make_unique<common::HttpClient>(options_);
+      auto c = std::make_unique<HttpClient>(options_);
       c->Cancel();
       return c;
     }
     if (free_.empty()) {
-      auto c = std::make_unique<common::HttpClient>(options_);
+      auto c = std::make_unique<HttpClient>(options_);
       busy_.insert(c.get());
       return c;
     }
@@ -85,7 +84,7 @@ class ClientPool {
     busy_.insert(c.get());
     return c;
   }
-  void Give(std::unique_ptr<common::HttpClient> c) {
+  void Give(std::unique_ptr<HttpClient> c) {
     std::lock_guard<std::mutex> lock(mu_);
     busy_.erase(c.get());
     if (!cancelled_) free_.push_back(std::move(c));
@@ -99,14 +98,15 @@ class ClientPool {
  private:
   common::HttpClientOptions options_;
   std::mutex mu_;
-  std::vector<std::unique_ptr<common::HttpClient>> free_;
-  std::set<common::HttpClient*> busy_;
+  std::vector<std::unique_ptr<HttpClient>> free_;
+  std::set<HttpClient*> busy_;
   bool cancelled_ = false;
 };
 
 class OtlpHttpSender {
  public:
-  OtlpHttpSender(const OtlpHttpConfig& c, Signal s) : url_(SignalUrl(c, s)), cfg_(c), pool_(Options(c)) {}
+  OtlpHttpSender(const OtlpHttpConfig& c, const CreateSettings& s)
+      : name_(ExporterInstanceName(s)), url_(SignalUrl(c, s.signal)), cfg_(c), pool_(Options(c)) {}
 
   static common::HttpClientOptions Options(const OtlpHttpConfig& c) {
     common::HttpClientOptions o;
@@ -130,7 +130,8 @@ class OtlpHttpSender {
     common::HttpRequest req;
     req.url = url_;
     req.body = body;
-    req.gzip = cfg_.gzip;
+    req.gzip = cfg_.compression.gzip;
+    req.gzip_level = cfg_.compression.level;
     req.timeout = timeout.count() > 0 ? timeout : std::chrono::milliseconds(24 * 3600 * 1000);
     req.headers.emplace_back("Content-Type", cfg_.json ? "application/json" : "application/x-protobuf");
     req.headers.emplace_back("User-Agent", "adot-collector/0.1.0");
@@ -144,7 +145,10 @@ class OtlpHttpSender {
         return Status::Permanent(m);
       return Status::Retryable(m);
     }
-    if (resp.status >= 200 && resp.status < 300) return Status::Ok();
+    if (resp.status >= 200 && resp.status < 300) {
+      LogPartialSuccess(name_, ReadPartialSuccess(resp.body, cfg_.json));
+      return Status::Ok();
+    }
     std::string m = "HTTP " + std::to_string(resp.status) + " from " + url_;
     if (!resp.body.empty()) m += ": " + resp.body.substr(0, 200);
     if (exporters::otlp::IsRetryableHttpStatus(resp.status)) {
@@ -158,6 +162,7 @@ class OtlpHttpSender {
   void Cancel() { pool_.CancelAll(); }
 
  private:
+  std::string name_;
   std::string url_;
   OtlpHttpConfig cfg_;
   ClientPool pool_;
@@ -174,7 +179,7 @@ Factory OtlpHttpExporterFactory() {
   f.parse = Parse;
   f.create_exporter = [](const ComponentConfig& c, const CreateSettings& s) -> std::shared_ptr<Exporter> {
     const auto& cfg = static_cast<const OtlpHttpConfig&>(c);
-    return MakeSenderExporter(s, cfg.helper, std::make_shared<OtlpHttpSender>(cfg, s.signal));
+    return MakeSenderExporter(s, cfg.helper, std::make_shared<OtlpHttpSender>(cfg, s));
   };
   return f;
 }

@@ -80,18 +80,18 @@ class MemoryLimiter : public Processor {
   }
 
  private:
+  // The live heap, not RSS: RSS also counts the shared libraries and free memory the allocator
+  // keeps, so after a burst it can stay above the soft limit with nothing in flight (and refuse
+  // forever). Above the hard limit, free memory is given back to the system as well.
   void Check() {
-    uint64_t used = ProcessRssBytes();
-    if (used >= hard_) {
-      malloc_trim(0);
-      used = ProcessRssBytes();
-    }
+    uint64_t used = ProcessHeapInUseBytes();
+    if (used >= hard_) malloc_trim(0);
     bool refuse = used >= soft_;
     if (refuse != refusing_.exchange(refuse))
       Log(refuse ? LogLevel::kWarn : LogLevel::kInfo, "processor " + name_,
           std::string(refuse ? "memory usage is above the soft limit, refusing data"
                              : "memory usage is below the soft limit, accepting data again") +
-              " (rss_mib=" + std::to_string(used >> 20) + " soft_limit_mib=" + std::to_string(soft_ >> 20) + ")");
+              " (heap_in_use_mib=" + std::to_string(used >> 20) + " soft_limit_mib=" + std::to_string(soft_ >> 20) + ")");
   }
   void Stop() {
     {

@@ -1,4 +1,4 @@
-// resource processor: applies attribute actions (insert/update/upsert/delete/hash/convert) to the
+// resource processor: applies attribute actions (insert/update/upsert/delete/hash/extract/convert) to the
 // resource attributes of every batch. Mutates data.
 #pragma once
 

@@ -1,12 +1,10 @@
 #include "collector/receivers/otlp/otlp_receiver.h"
 
-#include <grpcpp/generic/async_generic_service.h>
-#include <grpcpp/grpcpp.h>
-
 #include <atomic>
 #include <mutex>
 #include <thread>
 
+#include "collector/core/grpc_wire.h"
 #include "collector/core/http_server.h"
 #include "collector/core/logger.h"
 #include "collector/core/telemetry.h"
@@ -20,6 +18,7 @@ struct GrpcConfig {
   bool enabled = false;
   std::string endpoint = "localhost:4317";
   int64_t max_recv_msg_size_mib = 4;
+  TlsServerOptions tls;
 };
 
 struct HttpConfig {
@@ -27,6 +26,7 @@ struct HttpConfig {
   std::string endpoint = "localhost:4318";
   int64_t max_request_body_size = 20 * 1024 * 1024;
   std::string paths[3] = {"/v1/traces", "/v1/metrics", "/v1/logs"};
+  TlsServerOptions tls;
 };
 
 struct OtlpReceiverConfig : ComponentConfig {
@@ -34,11 +34,24 @@ struct OtlpReceiverConfig : ComponentConfig {
   HttpConfig http;
 };
 
-void RejectTls(ConfigReader& r) {
-  if (r.Has("tls")) {
-    r.Raw("tls");
-    r.Error("tls", "TLS is not supported yet by this collector");
-  }
+// configtls.ServerConfig: cert_file and key_file (both or neither), client_ca_file for mTLS,
+// min_version. The files are read at Start, so a bad file is a start-up error naming it.
+TlsServerOptions ParseTls(ConfigReader& r) {
+  TlsServerOptions tls;
+  if (!r.Has("tls")) return tls;
+  ConfigReader t = r.Child("tls");
+  tls.cert_file = t.String("cert_file");
+  tls.key_file = t.String("key_file");
+  tls.client_ca_file = t.String("client_ca_file");
+  std::string min = t.String("min_version", "1.2");
+  if (min != "1.2" && min != "1.3") t.Error("min_version", "must be 1.2 or 1.3, got \"" + min + "\"");
+  tls.min_version = min;
+  if (tls.cert_file.empty() != tls.key_file.empty())
+    t.Error(tls.cert_file.empty() ? "cert_file" : "key_file", "cert_file and key_file must be set together");
+  if (tls.cert_file.empty() && !tls.client_ca_file.empty())
+    t.Error("client_ca_file", "needs cert_file and key_file");
+  t.Finish();
+  return tls;
 }
 
 std::unique_ptr<ComponentConfig> Parse(ConfigReader& r) {
@@ -49,8 +62,9 @@ std::unique_ptr<ComponentConfig> Parse(ConfigReader& r) {
     ConfigReader g = protocols.Child("grpc");
     cfg->grpc.endpoint = g.String("endpoint", cfg->grpc.endpoint);
     cfg->grpc.max_recv_msg_size_mib = g.Int("max_recv_msg_size_mib", 4, 1, 1024);
-    g.Raw("transport");
-    RejectTls(g);
+    std::string transport = g.String("transport", "tcp");
+    if (transport != "tcp") g.Error("transport", "only tcp is supported, got \"" + transport + "\"");
+    cfg->grpc.tls = ParseTls(g);
     g.Finish();
   }
   if (protocols.Has("http")) {
@@ -65,7 +79,7 @@ std::unique_ptr<ComponentConfig> Parse(ConfigReader& r) {
       if (cfg->http.paths[i].empty() || cfg->http.paths[i][0] != '/')
         h.Error(keys[i], "must start with /");
     }
-    RejectTls(h);
+    cfg->http.tls = ParseTls(h);
     h.Finish();
   }
   protocols.Finish();
@@ -81,6 +95,9 @@ std::unique_ptr<ComponentConfig> Parse(ConfigReader& r) {
   return cfg;
 }
 
+// The delay asked of senders for a retryable refusal: the component's, at least one second.
+int64_t RetryAfterSeconds(const Status& s) { return std::max<int64_t>(1, (s.retry_after().count() + 999) / 1000); }
+
 int HttpStatusFor(const Status& s) {
   switch (s.code()) {
     case StatusCode::kOk: return 200;
@@ -91,28 +108,6 @@ int HttpStatusFor(const Status& s) {
   }
   return 500;
 }
-
-grpc::StatusCode GrpcCodeFor(const Status& s) {
-  switch (s.code()) {
-    case StatusCode::kOk: return grpc::StatusCode::OK;
-    case StatusCode::kRetryable: return grpc::StatusCode::UNAVAILABLE;
-    case StatusCode::kResourceExhausted: return grpc::StatusCode::RESOURCE_EXHAUSTED;
-    case StatusCode::kInvalidArgument: return grpc::StatusCode::INVALID_ARGUMENT;
-    case StatusCode::kPermanent: return grpc::StatusCode::INTERNAL;
-  }
-  return grpc::StatusCode::INTERNAL;
-}
-
-class OtlpReceiver;
-
-class GrpcService : public grpc::CallbackGenericService {
- public:
-  explicit GrpcService(OtlpReceiver* r) : receiver_(r) {}
-  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* ctx) override;
-
- private:
-  OtlpReceiver* receiver_;
-};
 
 class OtlpReceiver : public Receiver {
  public:
@@ -140,55 +135,43 @@ class OtlpReceiver : public Receiver {
       HttpServerOptions o;
       o.endpoint = cfg_.http.endpoint;
       o.max_request_body = static_cast<size_t>(cfg_.http.max_request_body_size);
-      o.threads = std::max(2u, std::thread::hardware_concurrency());
+      o.threads = AvailableCpus();
+      o.tls = cfg_.http.tls;
       http_ = std::make_unique<HttpServer>(
           o, [this](const HttpServerRequest& q, HttpServerResponse& s) { HandleHttp(q, s); });
       Status st = http_->Start();
       if (!st.ok()) return Status::Permanent("otlp http: " + st.message());
       Log(LogLevel::kInfo, "receiver " + id_,
-          "OTLP/HTTP listening on " + cfg_.http.endpoint + " (port " + std::to_string(http_->port()) + ")");
+          std::string("OTLP/HTTP") + (o.tls.enabled() ? " (TLS)" : "") + " listening on " + cfg_.http.endpoint +
+              " (port " + std::to_string(http_->port()) + ")");
     }
     if (cfg_.grpc.enabled) {
-      std::string host;
-      uint16_t port = 0;
-      SplitHostPort(cfg_.grpc.endpoint, host, port);
-      grpc_service_ = std::make_unique<GrpcService>(this);
-      grpc::ServerBuilder b;
-      int bound = 0;
-      std::string addr = (host.empty() ? "0.0.0.0" : host) + ":" + std::to_string(port);
-      if (host.find(':') != std::string::npos) addr = "[" + host + "]:" + std::to_string(port);
-      b.AddListeningPort(addr, grpc::InsecureServerCredentials(), &bound);
-      b.SetMaxReceiveMessageSize(static_cast<int>(cfg_.grpc.max_recv_msg_size_mib * 1024 * 1024));
-      b.RegisterCallbackGenericService(grpc_service_.get());
-      grpc_ = b.BuildAndStart();
-      if (!grpc_ || bound == 0) return Status::Permanent("otlp grpc: cannot listen on " + cfg_.grpc.endpoint);
-      grpc_port_ = bound;
+      HttpServerOptions o;
+      o.endpoint = cfg_.grpc.endpoint;
+      // The whole HTTP/2 body: the framed message (5 bytes more); gzip is bounded again in Unframe.
+      o.max_request_body = MaxGrpcMessage() + 5;
+      o.threads = AvailableCpus();
+      o.tls = cfg_.grpc.tls;
+      grpc_ = std::make_unique<HttpServer>(
+          o, [this](const HttpServerRequest& q, HttpServerResponse& s) { HandleGrpc(q, s); });
+      Status st = grpc_->Start();
+      if (!st.ok()) return Status::Permanent("otlp grpc: " + st.message());
       Log(LogLevel::kInfo, "receiver " + id_,
-          "OTLP/gRPC listening on " + cfg_.grpc.endpoint + " (port " + std::to_string(bound) + ")");
+          std::string("OTLP/gRPC") + (o.tls.enabled() ? " (TLS)" : "") + " listening on " + cfg_.grpc.endpoint +
+              " (port " + std::to_string(grpc_->port()) + ")");
     }
     return Status::Ok();
   }
 
   void Shutdown(Deadline deadline) override {
     stopping_ = true;
-    auto t0 = Clock::now();
-    if (grpc_) {
-      // Let calls in progress finish (until the deadline), then stop at once: grpc's own
-      // Shutdown(deadline) can wait for idle client connections.
-      while (grpc_in_flight_.load() > 0 && Clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-      grpc_->Shutdown(std::chrono::system_clock::now());
-    }
-    auto t1 = Clock::now();
+    if (grpc_) grpc_->Stop(deadline);
     if (http_) http_->Stop(deadline);
-    Log(LogLevel::kDebug, "receiver " + id_,
-        "grpc stopped in " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(t1 - t0).count()) +
-            "ms, http in " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t1).count()) + "ms");
   }
 
   uint16_t http_port() const { return http_ ? http_->port() : 0; }
   bool Accepts(Signal s) const { return consumers_[static_cast<int>(s)] != nullptr; }
-  int grpc_port() const { return grpc_port_; }
+  uint16_t grpc_port() const { return grpc_ ? grpc_->port() : 0; }
 
   // The pipeline call shared by both protocols.
   Status Deliver(Signal signal, PData data) {
@@ -209,7 +192,7 @@ class OtlpReceiver : public Receiver {
   static void WriteStatus(const Status& s, bool json, HttpServerResponse& resp) {
     resp.status = HttpStatusFor(s);
     google::rpc::Status st;
-    st.set_code(static_cast<int>(GrpcCodeFor(s)));
+    st.set_code(static_cast<int>(grpc_wire::CodeFor(s)));
     st.set_message(s.message());
     if (json) {
       resp.content_type = "application/json";
@@ -224,10 +207,7 @@ class OtlpReceiver : public Receiver {
       resp.content_type = "application/x-protobuf";
       resp.body = st.SerializeAsString();
     }
-    if (s.retryable()) {
-      auto secs = std::max<int64_t>(1, (s.retry_after().count() + 999) / 1000);
-      resp.headers.emplace_back("Retry-After", std::to_string(secs));
-    }
+    if (s.retryable()) resp.headers.emplace_back("Retry-After", std::to_string(RetryAfterSeconds(s)));
   }
 
   void HandleHttp(const HttpServerRequest& req, HttpServerResponse& resp) {
@@ -258,6 +238,11 @@ class OtlpReceiver : public Receiver {
     if (!json && ct != "application/x-protobuf") {
       resp.status = 415;
       resp.body = "415 unsupported media type, supported: [application/json, application/x-protobuf]";
+      return;
+    }
+    if (req.body_too_large) {  // HTTP/2 (https with ALPN h2): the server leaves the answer to us
+      resp.status = 413;
+      resp.body = "request body larger than " + std::to_string(cfg_.http.max_request_body_size) + " bytes";
       return;
     }
     std::string encoding = req.Header("content-encoding");
@@ -291,79 +276,69 @@ class OtlpReceiver : public Receiver {
     }
   }
 
+  size_t MaxGrpcMessage() const { return static_cast<size_t>(cfg_.grpc.max_recv_msg_size_mib) << 20; }
+
+  // OTLP/gRPC: a unary call per request. Errors are answered trailers-only (grpc-status in the
+  // response headers), as gRPC servers do.
+  void HandleGrpc(const HttpServerRequest& req, HttpServerResponse& resp) {
+    using grpc_wire::Code;
+    auto fail = [&](Code code, const std::string& message) {
+      resp.status = 200;
+      resp.content_type = "application/grpc";
+      resp.body.clear();
+      resp.trailers = {{"grpc-status", std::to_string(static_cast<int>(code))},
+                       {"grpc-message", grpc_wire::PercentEncode(message)}};
+    };
+    if (!req.http2) {
+      resp.status = 426;
+      resp.body = "OTLP/gRPC needs HTTP/2";
+      resp.headers.emplace_back("Upgrade", "h2c");
+      return;
+    }
+    std::string ct = req.Header("content-type");
+    if (req.method != "POST" || ct.rfind("application/grpc", 0) != 0) {
+      resp.status = 415;
+      resp.body = "gRPC requests are POST with content-type application/grpc";
+      return;
+    }
+    Signal signal;
+    if (req.target == "/opentelemetry.proto.collector.trace.v1.TraceService/Export") signal = Signal::kTraces;
+    else if (req.target == "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export") signal = Signal::kMetrics;
+    else if (req.target == "/opentelemetry.proto.collector.logs.v1.LogsService/Export") signal = Signal::kLogs;
+    else return fail(Code::kUnimplemented, "unknown method " + req.target);
+    if (!Accepts(signal)) return fail(Code::kUnimplemented, req.target + " (no " + SignalName(signal) + " pipeline)");
+    if (req.body_too_large)
+      return fail(Code::kResourceExhausted,
+                  "received message larger than max (" + std::to_string(MaxGrpcMessage()) + " bytes)");
+    std::string message, error;
+    Code code;
+    if (!grpc_wire::Unframe(req.body, req.Header("grpc-encoding"), MaxGrpcMessage(), message, code, error))
+      return fail(code, error);
+    PData data;
+    Status s = PData::FromProtoBytes(signal, std::move(message), data);
+    if (s.ok()) s = Deliver(signal, std::move(data));
+    if (!s.ok()) {
+      fail(grpc_wire::CodeFor(s), s.message());
+      // RetryInfo: OTLP clients retry RESOURCE_EXHAUSTED only when it is there.
+      if (s.retryable())
+        resp.trailers.emplace_back("grpc-status-details-bin",
+                                   grpc_wire::RetryStatusDetails(grpc_wire::CodeFor(s), s.message(), RetryAfterSeconds(s)));
+      return;
+    }
+    resp.status = 200;
+    resp.content_type = "application/grpc";
+    resp.body = grpc_wire::Frame({}, false);  // an empty Export*ServiceResponse: no partial_success
+    resp.trailers = {{"grpc-status", "0"}};
+  }
+
   OtlpReceiverConfig cfg_;
   std::string id_;
   std::shared_ptr<Consumer> consumers_[3];
   std::atomic<bool> stopping_{false};
   std::unique_ptr<HttpServer> http_;
-  std::unique_ptr<GrpcService> grpc_service_;
-  std::unique_ptr<grpc::Server> grpc_;
-  int grpc_port_ = 0;
+  std::unique_ptr<HttpServer> grpc_;
   int telemetry_id_ = 0;
-
- public:
-  std::atomic<int> grpc_in_flight_{0};
 };
-
-class ExportReactor : public grpc::ServerGenericBidiReactor {
- public:
-  ExportReactor(OtlpReceiver* receiver, Signal signal) : receiver_(receiver), signal_(signal) {
-    ++receiver_->grpc_in_flight_;
-    StartRead(&request_);
-  }
-  void OnReadDone(bool ok) override {
-    if (!ok) {
-      Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no request message"));
-      return;
-    }
-    std::vector<grpc::Slice> slices;
-    std::string bytes;
-    if (request_.Dump(&slices).ok()) {
-      size_t n = 0;
-      for (auto& s : slices) n += s.size();
-      bytes.reserve(n);
-      for (auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-    }
-    PData data;
-    Status s = PData::FromProtoBytes(signal_, std::move(bytes), data);
-    if (s.ok()) s = receiver_->Deliver(signal_, std::move(data));
-    if (!s.ok()) {
-      Finish(grpc::Status(GrpcCodeFor(s), s.message()));
-      return;
-    }
-    grpc::Slice empty;
-    response_ = grpc::ByteBuffer(&empty, 1);
-    StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
-  }
-  void OnDone() override {
-    --receiver_->grpc_in_flight_;
-    delete this;
-  }
-
- private:
-  OtlpReceiver* receiver_;
-  Signal signal_;
-  grpc::ByteBuffer request_, response_;
-};
-
-class UnimplementedReactor : public grpc::ServerGenericBidiReactor {
- public:
-  explicit UnimplementedReactor(const std::string& method) {
-    Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "unknown method " + method));
-  }
-  void OnDone() override { delete this; }
-};
-
-grpc::ServerGenericBidiReactor* GrpcService::CreateReactor(grpc::GenericCallbackServerContext* ctx) {
-  const std::string& m = ctx->method();
-  Signal signal;
-  if (m == "/opentelemetry.proto.collector.trace.v1.TraceService/Export") signal = Signal::kTraces;
-  else if (m == "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export") signal = Signal::kMetrics;
-  else if (m == "/opentelemetry.proto.collector.logs.v1.LogsService/Export") signal = Signal::kLogs;
-  else return new UnimplementedReactor(m);
-  if (!receiver_->Accepts(signal)) return new UnimplementedReactor(m + " (no " + SignalName(signal) + " pipeline)");
-  return new ExportReactor(receiver_, signal);
-}
 
 }  // namespace
 

@@ -8,36 +8,8 @@
 #include <cstdlib>
 
 #include "adot/sdk/common/env.h"
-#include "common/http_client.h"
 
 namespace adot::sdk::resource {
-
-HttpSend DefaultHttpSend() {
-  return [](const HttpCall& call) {
-    HttpResult result;
-    common::HttpClientOptions client_options;
-    client_options.ca_file = call.ca_file;
-    client_options.max_response_bytes = 1 << 20;
-    common::HttpClient client(std::move(client_options));
-    common::HttpRequest request;
-    request.method = call.method;
-    request.url = call.url;
-    request.headers = call.headers;
-    request.body = call.body;
-    request.timeout = call.timeout;
-    common::HttpResponse response;
-    client.Send(request, response);
-    if (response.error != common::HttpError::kNone) {
-      result.error = response.error_message.empty() ? common::HttpErrorName(response.error)
-                                                    : response.error_message;
-      return result;
-    }
-    result.received = true;
-    result.status = response.status;
-    result.body = std::move(response.body);
-    return result;
-  };
-}
 
 EnvLookup ProcessEnvironment() {
   return [](const char* name) -> std::optional<std::string> {

@@ -1,0 +1,47 @@
+// The collector's HTTP/1.1 client (otlphttp exporter, resource detectors): the request and
+// response shapes of common/http_client.h, on a NetConnection (plain or TLS) with keep-alive,
+// instead of libcurl, which the collector does not link (it costs ~3.5 MiB of RSS in libraries the
+// collector never needs: LDAP, RTMP, SSH, GnuTLS...). No proxy support.
+//
+// One client is one connection, used by one thread at a time; Cancel() from any thread.
+#pragma once
+
+#include <memory>
+
+#include "collector/core/net_client.h"
+#include "common/http_client.h"
+
+namespace adot::collector {
+
+class HttpClient {
+ public:
+  // options.headers go with every request; TLS files are loaded at the first https request.
+  explicit HttpClient(common::HttpClientOptions options = {});
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Never throws; response is overwritten.
+  void Send(const common::HttpRequest& request, common::HttpResponse& response);
+  // Aborts the request in progress and every later one (kCancelled).
+  void Cancel();
+
+ private:
+  struct Target {
+    bool tls = false;
+    std::string host;
+    uint16_t port = 0;
+    std::string path;  // with the query
+  };
+  static bool ParseUrl(const std::string& url, Target& target, std::string& error);
+  // One attempt on the open connection; nothing_received: it failed before any response byte.
+  void Exchange(const Target& t, const common::HttpRequest& req, std::string_view body,
+                NetConnection::Deadline deadline, common::HttpResponse& resp, bool& nothing_received);
+
+  common::HttpClientOptions options_;
+  std::shared_ptr<TlsClientContext> tls_;
+  NetConnection conn_;
+  std::string conn_key_;  // "scheme://host:port" of the open connection
+};
+
+}  // namespace adot::collector
