@@ -85,6 +85,30 @@ TEST(BatchProcessorTest, MergesDecodedBatches) {
   EXPECT_EQ(merged.Traces()->resource_spans_size(), 2);
 }
 
+// A batch a processor changed waits as its encoding and is joined by concatenation: what goes out
+// has bytes (no re-encoding in the exporter) and holds every span.
+TEST(BatchProcessorTest, ChangedBatchesWaitEncodedAndJoinOnTheWire) {
+  auto sink = std::make_shared<RecordingConsumer>();
+  auto b = MakeBatch("{send_batch_size: 4, timeout: 1h}", sink);
+  ASSERT_TRUE(b->Start().ok());
+  PData mutated = MakeTraces(1, 2, "b");
+  mutated.MutableTraces()->mutable_resource_spans(0)->mutable_scope_spans(0)->add_spans()->set_name("extra");
+  mutated.MarkModified();
+  ASSERT_FALSE(mutated.has_bytes());
+  ASSERT_TRUE(b->Consume(std::move(mutated)).ok());
+  ASSERT_TRUE(b->Consume(MakeTraces(1, 1, "a")).ok());
+  auto got = sink->received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(got[0].has_bytes());
+  EXPECT_EQ(got[0].ItemCount(), 4u);
+  std::vector<std::string> names;
+  for (const auto& rs : got[0].Traces()->resource_spans())
+    for (const auto& ss : rs.scope_spans())
+      for (const auto& span : ss.spans()) names.push_back(span.name());
+  EXPECT_EQ(names, (std::vector<std::string>{"b-0-0", "b-0-1", "extra", "a-0-0"}));
+  b->Shutdown(Clock::now() + 1s);
+}
+
 TEST(BatchProcessorTest, ZeroTimeoutSendsAtOnce) {
   auto sink = std::make_shared<RecordingConsumer>();
   auto b = MakeBatch("{timeout: 0}", sink);

@@ -48,6 +48,7 @@ class BatchProcessor : public Processor {
       ready.push_back(std::move(data));
       return Flush(ready, false);
     }
+    data = Encoded(std::move(data));
     bool late = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -167,8 +168,20 @@ class BatchProcessor : public Processor {
 
 }  // namespace
 
+PData Encoded(PData data) {
+  if (data.has_bytes()) return data;
+  std::string scratch;
+  std::string_view view = data.ProtoBytes(scratch);
+  std::string bytes = view.data() == scratch.data() ? std::move(scratch) : std::string(view);
+  PData out;
+  if (!PData::FromProtoBytes(data.signal(), std::move(bytes), out).ok()) return data;
+  return out;
+}
+
 PData MergeBatches(Signal signal, std::vector<PData>& batches) {
   if (batches.size() == 1) return std::move(batches[0]);
+  // Concatenated encodings of Export*ServiceRequests are their merge (repeated fields append):
+  // cheaper than MergeFrom on decoded messages, and the result goes out as it is.
   bool all_bytes = true;
   for (auto& b : batches) all_bytes = all_bytes && b.has_bytes();
   if (all_bytes) {

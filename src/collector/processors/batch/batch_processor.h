@@ -1,7 +1,8 @@
 // batch processor: groups batches until send_batch_size items (a trigger, not a cap) or timeout;
 // send_batch_max_size > 0 caps every batch sent (larger ones are split, as in Go).
-// When every batch still has its received bytes, the batches are joined by concatenating the
-// protobuf encodings (appending to a repeated field is concatenation on the wire): no decoding.
+// Batches wait as protobuf encodings (received bytes, or the encoding of a batch a processor
+// changed) and are joined by concatenating them (appending to a repeated field is concatenation on
+// the wire): no decoding and no MergeFrom.
 #pragma once
 
 #include "collector/core/component.h"
@@ -9,6 +10,11 @@
 namespace adot::collector {
 
 Factory BatchProcessorFactory();
+
+// A changed (decoded) batch as its encoding, so it waits in the batch processor in a fraction of the
+// memory its decoded messages take and joins by concatenation; a batch with its bytes is returned
+// as it is.
+PData Encoded(PData data);
 
 // Joins batches of one signal into one (for tests and the batch processor).
 PData MergeBatches(Signal signal, std::vector<PData>& batches);
