@@ -244,6 +244,16 @@ void PData::MarkModified() {
   if (impl_->msg) impl_->items = CountMessage(impl_->signal, *impl_->msg);
 }
 
+void PData::Encode() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->bytes_valid || !impl_->msg || impl_.use_count() != 1) return;
+  impl_->bytes.clear();
+  impl_->msg->SerializeToString(&impl_->bytes);
+  impl_->bytes_valid = true;
+  impl_->msg = nullptr;
+  impl_->arena.reset();
+}
+
 std::string_view PData::ProtoBytes(std::string& scratch) const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   if (impl_->bytes_valid) return impl_->bytes;

@@ -66,6 +66,11 @@ class PData {
   // Call after changing the message through MutableMessage() so the item count is recomputed.
   void MarkModified();
 
+  // Replaces a changed, decoded batch by its encoding (kept bytes; the arena is freed): what the
+  // batch processor holds while it waits. Does nothing when the bytes are current or the batch is
+  // shared (another handle may be reading the message).
+  void Encode();
+
   // The protobuf encoding: the kept bytes if still current, else serialized into scratch.
   std::string_view ProtoBytes(std::string& scratch) const;
   // OTLP/JSON (hex ids, enums as integers, 64-bit integers as strings).

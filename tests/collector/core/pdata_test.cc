@@ -56,6 +56,28 @@ TEST(PDataTest, CountsItemsOnTheWireForEverySignal) {
   EXPECT_EQ(n, 2u);
 }
 
+TEST(PDataTest, EncodeTurnsAChangedBatchBackIntoBytes) {
+  PData p = MakeTraces(1, 2);
+  p.MutableTraces()->mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans(0)->set_name("renamed");
+  p.MarkModified();
+  ASSERT_FALSE(p.has_bytes());
+  p.Encode();
+  EXPECT_TRUE(p.has_bytes());
+  EXPECT_EQ(p.ItemCount(), 2u);
+  std::string scratch;
+  TracesRequest back;
+  ASSERT_TRUE(back.ParseFromString(std::string(p.ProtoBytes(scratch))));
+  EXPECT_EQ(back.resource_spans(0).scope_spans(0).spans(0).name(), "renamed");
+
+  // A shared batch is left as it is: another handle may be reading its message.
+  PData q = MakeTraces(1, 1);
+  q.MutableTraces()->mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans(0)->set_name("x");
+  PData other = q.Share();
+  q.Encode();
+  EXPECT_FALSE(q.has_bytes());
+  EXPECT_EQ(other.Traces()->resource_spans(0).scope_spans(0).spans(0).name(), "x");
+}
+
 TEST(PDataTest, RejectsMalformedBytes) {
   PData p;
   EXPECT_EQ(PData::FromProtoBytes(Signal::kTraces, "\x0a\xff\xff\x01garbage", p).code(),

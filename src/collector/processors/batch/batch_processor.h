@@ -11,11 +11,6 @@ namespace adot::collector {
 
 Factory BatchProcessorFactory();
 
-// A changed (decoded) batch as its encoding, so it waits in the batch processor in a fraction of the
-// memory its decoded messages take and joins by concatenation; a batch with its bytes is returned
-// as it is.
-PData Encoded(PData data);
-
 // Joins batches of one signal into one (for tests and the batch processor).
 PData MergeBatches(Signal signal, std::vector<PData>& batches);
 
