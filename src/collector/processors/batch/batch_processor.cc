@@ -57,11 +57,14 @@ class BatchProcessor : public Processor {
         ready.push_back(std::move(data));
         late = true;
       } else {
-        if (pending_.empty()) first_at_ = Clock::now();
+        bool first = pending_.empty();
+        if (first) first_at_ = Clock::now();
         pending_items_ += data.ItemCount();
         pending_.push_back(std::move(data));
         if (HasTimer() && pending_items_ < static_cast<uint64_t>(cfg_.send_batch_size)) {
-          cv_.notify_one();
+          // Only the first pending batch starts a timeout; waking the timer thread for every
+          // request cost a context switch each.
+          if (first) cv_.notify_one();
           return Status::Ok();
         }
         ready.swap(pending_);
