@@ -35,56 +35,29 @@ else
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# >>> interop-test npm packages (tests/interop/js) >>>
-# The interop tests' OTLP sink uses the official OpenTelemetry JS packages, pinned by
-# tests/interop/js/package-lock.json. `npm ci` runs only when node_modules is missing or older than
-# the lock file, so running this script again does nothing. --prefer-offline takes what the npm
-# cache already has without asking the registry; when the registry cannot be reached, --offline
-# installs from the cache alone. No package needs an install script (--ignore-scripts).
-interop_js="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/interop/js"
-if [ -f "$interop_js/package-lock.json" ]; then
-  installed_lock="$interop_js/node_modules/.package-lock.json"
-  if [ ! -f "$installed_lock" ] || [ "$interop_js/package-lock.json" -nt "$installed_lock" ]; then
-    echo "install-deps: npm ci in tests/interop/js"
-    npm_flags=(--prefix "$interop_js" --ignore-scripts --no-audit --no-fund --loglevel=error)
+# >>> test npm packages >>>
+# The interop tests use the official OpenTelemetry JS packages, each folder pinned by its
+# package-lock.json: tests/interop/js (an OTLP sink decoding with the JS generated code),
+# tests/interop/propagation/js (the JS propagators), tests/interop/collector-js (the JS SDK and OTLP
+# exporters sending spans, metrics and logs to the collector). `npm ci` runs only when node_modules
+# is missing or older than the lock file, so running this script again does nothing.
+# --prefer-offline takes what the npm cache already has without asking the registry; when the
+# registry cannot be reached, --offline installs from the cache alone. No package needs an install
+# script (--ignore-scripts).
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+npm_ci_pinned() {
+  local dir="$repo/$1"
+  [ -f "$dir/package-lock.json" ] || return 0
+  local installed_lock="$dir/node_modules/.package-lock.json"
+  if [ ! -f "$installed_lock" ] || [ "$dir/package-lock.json" -nt "$installed_lock" ]; then
+    echo "install-deps: npm ci in $1"
+    local npm_flags=(--prefix "$dir" --ignore-scripts --no-audit --no-fund --loglevel=error)
     npm ci "${npm_flags[@]}" --prefer-offline || npm ci "${npm_flags[@]}" --offline
   else
-    echo "install-deps: tests/interop/js node_modules up to date"
+    echo "install-deps: $1 node_modules up to date"
   fi
-fi
-# <<< interop-test npm packages <<<
-
-# >>> propagation interop npm packages (tests/interop/propagation/js) >>>
-# The propagation interop test extracts its header cases with the official OpenTelemetry JS
-# propagators, pinned by tests/interop/propagation/js/package-lock.json. Same rules as above: `npm ci`
-# only when node_modules is missing or older than the lock file, cache first, no install scripts.
-propagation_js="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/interop/propagation/js"
-if [ -f "$propagation_js/package-lock.json" ]; then
-  installed_lock="$propagation_js/node_modules/.package-lock.json"
-  if [ ! -f "$installed_lock" ] || [ "$propagation_js/package-lock.json" -nt "$installed_lock" ]; then
-    echo "install-deps: npm ci in tests/interop/propagation/js"
-    npm_flags=(--prefix "$propagation_js" --ignore-scripts --no-audit --no-fund --loglevel=error)
-    npm ci "${npm_flags[@]}" --prefer-offline || npm ci "${npm_flags[@]}" --offline
-  else
-    echo "install-deps: tests/interop/propagation/js node_modules up to date"
-  fi
-fi
-# <<< propagation interop npm packages <<<
-
-# >>> collector JS peer npm packages (tests/interop/collector-js) >>>
-# The collector integration test sends spans, metrics and logs with the official OpenTelemetry JS
-# SDK and OTLP exporters, pinned by tests/interop/collector-js/package-lock.json. Same rules as
-# above: `npm ci` only when node_modules is missing or older than the lock file, cache first, no
-# install scripts.
-collector_js="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/interop/collector-js"
-if [ -f "$collector_js/package-lock.json" ]; then
-  installed_lock="$collector_js/node_modules/.package-lock.json"
-  if [ ! -f "$installed_lock" ] || [ "$collector_js/package-lock.json" -nt "$installed_lock" ]; then
-    echo "install-deps: npm ci in tests/interop/collector-js"
-    npm_flags=(--prefix "$collector_js" --ignore-scripts --no-audit --no-fund --loglevel=error)
-    npm ci "${npm_flags[@]}" --prefer-offline || npm ci "${npm_flags[@]}" --offline
-  else
-    echo "install-deps: tests/interop/collector-js node_modules up to date"
-  fi
-fi
-# <<< collector JS peer npm packages <<<
+}
+npm_ci_pinned tests/interop/js
+npm_ci_pinned tests/interop/propagation/js
+npm_ci_pinned tests/interop/collector-js
+# <<< test npm packages <<<
