@@ -64,6 +64,7 @@ struct Options {
   int connections = 4;
   int spans_per_request = 100;
   int distinct = 64;
+  std::string span_shape = "rich";
   bool retry = false;
   double drain_timeout = 60;
   int timeout_ms = 10000;
@@ -75,8 +76,11 @@ struct Options {
                "collector_loadgen: %s\n"
                "usage: collector_loadgen --target 127.0.0.1:PORT --duration SECONDS --max-requests N --rate SPANS_PER_S\n"
                "         [--protocol grpc|http] [--inflight 16] [--connections 4] [--spans-per-request 100]\n"
-               "         [--distinct 64] [--retry] [--drain-timeout 60] [--timeout-ms 10000] [--progress]\n"
-               "  --rate 0 runs closed-loop: --inflight requests always outstanding.\n",
+               "         [--distinct 64] [--span-shape rich|testbed] [--retry] [--drain-timeout 60]\n"
+               "         [--timeout-ms 10000] [--progress]\n"
+               "  --rate 0 runs closed-loop: --inflight requests always outstanding.\n"
+               "  --span-shape rich: 10 attributes per span (9 strings of 20 characters), 5 resource attributes;\n"
+               "               testbed: the Go collector testbed's spans (2 int attributes, no resource attributes).\n",
                why);
   std::exit(2);
 }
@@ -99,7 +103,45 @@ bool SplitHostPort(const std::string& target, std::string& host, int& port) {
 
 // ---- The requests: realistic content, distinct ids and values in every request.
 
+// The shape of the OpenTelemetry Collector testbed's generated spans (its perf-test data provider):
+// one trace per request, name "load-generator-span", kind CLIENT, 1 ms long, two int attributes
+// load_generator.span_seq_num / trace_seq_num, an empty resource. The Go collector's published
+// 10k-spans/s figures are for these spans.
+std::vector<std::string> BuildTestbedRequests(const Options& o) {
+  std::vector<std::string> out;
+  uint64_t span_seq = 0;
+  for (int r = 0; r < o.distinct; ++r) {
+    ExportTraceServiceRequest req;
+    auto* ss = req.add_resource_spans()->add_scope_spans();
+    uint64_t trace_seq = static_cast<uint64_t>(r) + 1;
+    std::string trace_id(16, '\0');
+    for (int i = 0; i < 8; ++i) trace_id[15 - i] = static_cast<char>(trace_seq >> (8 * i));
+    uint64_t t0 = 1700000000000000000ull + static_cast<uint64_t>(r) * 1000000000ull;
+    for (int s = 0; s < o.spans_per_request; ++s) {
+      ++span_seq;
+      std::string span_id(8, '\0');
+      for (int i = 0; i < 8; ++i) span_id[7 - i] = static_cast<char>(span_seq >> (8 * i));
+      auto* span = ss->add_spans();
+      span->set_trace_id(trace_id);
+      span->set_span_id(span_id);
+      span->set_name("load-generator-span");
+      span->set_kind(opentelemetry::proto::trace::v1::Span::SPAN_KIND_CLIENT);
+      span->set_start_time_unix_nano(t0 + s * 1000);
+      span->set_end_time_unix_nano(t0 + s * 1000 + 1000000);
+      auto* a = span->add_attributes();
+      a->set_key("load_generator.span_seq_num");
+      a->mutable_value()->set_int_value(static_cast<int64_t>(span_seq));
+      a = span->add_attributes();
+      a->set_key("load_generator.trace_seq_num");
+      a->mutable_value()->set_int_value(static_cast<int64_t>(trace_seq));
+    }
+    out.push_back(req.SerializeAsString());
+  }
+  return out;
+}
+
 std::vector<std::string> BuildRequests(const Options& o) {
+  if (o.span_shape == "testbed") return BuildTestbedRequests(o);
   std::mt19937_64 rng(42);
   const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
   auto str20 = [&] {
@@ -410,6 +452,7 @@ int main(int argc, char** argv) {
     else if (a == "--connections") o.connections = std::atoi(val().c_str());
     else if (a == "--spans-per-request") o.spans_per_request = std::atoi(val().c_str());
     else if (a == "--distinct") o.distinct = std::atoi(val().c_str());
+    else if (a == "--span-shape") o.span_shape = val();
     else if (a == "--retry") o.retry = true;
     else if (a == "--drain-timeout") o.drain_timeout = std::atof(val().c_str());
     else if (a == "--timeout-ms") o.timeout_ms = std::atoi(val().c_str());
@@ -424,6 +467,7 @@ int main(int argc, char** argv) {
   if (o.max_requests <= 0) Usage("--max-requests (> 0) is required");
   if (o.rate < 0) Usage("--rate is required (spans/s; 0 = closed loop)");
   if (o.protocol != "grpc" && o.protocol != "http") Usage("--protocol is grpc or http");
+  if (o.span_shape != "rich" && o.span_shape != "testbed") Usage("--span-shape is rich or testbed");
   if (o.inflight < 1 || o.spans_per_request < 1 || o.distinct < 1) Usage("bad --inflight / --spans-per-request / --distinct");
 
   auto requests = BuildRequests(o);

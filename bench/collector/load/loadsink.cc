@@ -1,13 +1,14 @@
 // collector_loadsink: the OTLP backend of the collector load benchmark. Serves OTLP/gRPC (grpc++
 // generic callback service) and OTLP/HTTP (a minimal HTTP/1.1 server, one thread per connection) on
 // 127.0.0.1, counts the spans of every trace request by walking the protobuf wire format (no decode)
-// and always answers success.
+// and always answers success; with --max-spans-per-s, no faster than that (a slow backend: each
+// answer waits for its share of the rate, whatever connection or call it is on).
 //
 // Output on stdout: `ready grpc=<port> http=<port>` once listening, then a stats line
 // `stats spans=<n> requests=<n> bytes=<n> malformed=<n>` every --stats-interval-ms and once more on
 // SIGTERM/SIGINT before exiting.
 //
-//   collector_loadsink [--grpc-port 0] [--http-port 0] [--stats-interval-ms 250]
+//   collector_loadsink [--grpc-port 0] [--http-port 0] [--stats-interval-ms 250] [--max-spans-per-s N]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -16,12 +17,14 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -39,6 +42,25 @@ std::atomic<uint64_t> g_spans{0}, g_requests{0}, g_bytes{0}, g_malformed{0};
 
 constexpr const char* kTraceMethod = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
+double g_max_spans_per_s = 0;  // 0: no limit
+std::mutex g_pace_mu;
+std::chrono::steady_clock::time_point g_pace_next{};
+
+// Holds the caller until `spans` fit in the --max-spans-per-s budget: every request books the
+// time its spans take at that rate after the previous booking, and is answered when it ends.
+void Pace(uint64_t spans) {
+  if (g_max_spans_per_s <= 0 || spans == 0) return;
+  auto cost = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(static_cast<double>(spans) / g_max_spans_per_s));
+  std::chrono::steady_clock::time_point done;
+  {
+    std::lock_guard<std::mutex> lock(g_pace_mu);
+    g_pace_next = std::max(g_pace_next, std::chrono::steady_clock::now()) + cost;
+    done = g_pace_next;
+  }
+  std::this_thread::sleep_until(done);
+}
+
 void Count(bool is_traces, std::string_view body) {
   g_requests.fetch_add(1, std::memory_order_relaxed);
   g_bytes.fetch_add(body.size(), std::memory_order_relaxed);
@@ -48,6 +70,7 @@ void Count(bool is_traces, std::string_view body) {
     g_spans.fetch_add(n, std::memory_order_relaxed);
   else
     g_malformed.fetch_add(1, std::memory_order_relaxed);
+  Pace(n);
 }
 
 // ---- gRPC: every OTLP Export is a unary call; served generically so the request stays bytes.
@@ -210,8 +233,11 @@ int main(int argc, char** argv) {
     if (a == "--grpc-port") grpc_port = next();
     else if (a == "--http-port") http_port = next();
     else if (a == "--stats-interval-ms") interval_ms = next();
+    else if (a == "--max-spans-per-s") g_max_spans_per_s = next();
     else {
-      std::fprintf(stderr, "usage: collector_loadsink [--grpc-port P] [--http-port P] [--stats-interval-ms MS]\n");
+      std::fprintf(stderr,
+                   "usage: collector_loadsink [--grpc-port P] [--http-port P] [--stats-interval-ms MS] "
+                   "[--max-spans-per-s N]\n");
       return 2;
     }
   }

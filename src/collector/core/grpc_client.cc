@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/gzip.h"
+
 namespace adot::collector {
 
 using grpc_wire::Code;
@@ -47,7 +49,9 @@ struct GrpcClient::Connection {
   bool broken = false;  // not to be reused
   // The call in progress.
   int32_t stream_id = -1;
-  std::string_view request;
+  // The request message goes out as its 5-byte prefix and then the message, read from where the
+  // caller keeps it (no framed copy).
+  std::string_view request_prefix, request_message;
   size_t request_offset = 0;
   bool closed = false;
   uint32_t reset_code = 0;
@@ -101,10 +105,18 @@ struct GrpcClient::Connection {
   static ssize_t ReadRequest(nghttp2_session*, int32_t, uint8_t* buf, size_t length, uint32_t* flags,
                              nghttp2_data_source*, void* user) {
     Connection* c = Self(user);
-    size_t n = std::min(length, c->request.size() - c->request_offset);
-    std::memcpy(buf, c->request.data() + c->request_offset, n);
-    c->request_offset += n;
-    if (c->request_offset == c->request.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
+    const size_t total = c->request_prefix.size() + c->request_message.size();
+    size_t n = 0;
+    while (n < length && c->request_offset < total) {
+      const bool in_prefix = c->request_offset < c->request_prefix.size();
+      std::string_view part = in_prefix ? c->request_prefix : c->request_message;
+      size_t at = in_prefix ? c->request_offset : c->request_offset - c->request_prefix.size();
+      size_t k = std::min(length - n, part.size() - at);
+      std::memcpy(buf + n, part.data() + at, k);
+      n += k;
+      c->request_offset += k;
+    }
+    if (c->request_offset == total) *flags |= NGHTTP2_DATA_FLAG_EOF;
     return static_cast<ssize_t>(n);
   }
 
@@ -147,8 +159,10 @@ struct GrpcClient::Connection {
   }
 
   // One unary exchange; a non-ok Status is a transport failure (nothing or not all was answered).
-  Status Exchange(const std::vector<nghttp2_nv>& headers, std::string_view framed, Clock::time_point deadline) {
-    request = framed;
+  Status Exchange(const std::vector<nghttp2_nv>& headers, std::string_view prefix, std::string_view message,
+                  Clock::time_point deadline) {
+    request_prefix = prefix;
+    request_message = message;
     request_offset = 0;
     closed = false;
     got_headers = false;
@@ -221,7 +235,10 @@ GrpcCallResult GrpcClient::Call(const std::string& method, std::string_view requ
   GrpcCallResult result;
   if (timeout.count() <= 0) timeout = std::chrono::hours(24);
   auto deadline = Clock::now() + timeout;
-  std::string framed = grpc_wire::Frame(request, options_.gzip, options_.gzip_level);
+  std::string compressed;
+  const bool gzip = options_.gzip && common::GzipCompress(request, compressed, options_.gzip_level);
+  const std::string_view message = gzip ? std::string_view(compressed) : request;
+  const std::string prefix = grpc_wire::FramePrefix(gzip, message.size());
   const std::string scheme = options_.tls ? "https" : "http";
   const std::string authority = options_.host.find(':') != std::string::npos
                                     ? "[" + options_.host + "]:" + std::to_string(options_.port)
@@ -232,7 +249,7 @@ GrpcCallResult GrpcClient::Call(const std::string& method, std::string_view requ
       {"te", "trailers"},           {"user-agent", options_.user_agent},
       {"grpc-accept-encoding", "gzip"},
   };
-  if (options_.gzip) h.emplace_back("grpc-encoding", "gzip");
+  if (gzip) h.emplace_back("grpc-encoding", "gzip");
   h.emplace_back("grpc-timeout", TimeoutHeader(timeout));
   for (const auto& m : options_.metadata) h.push_back(m);
   std::vector<nghttp2_nv> nv;
@@ -250,7 +267,7 @@ GrpcCallResult GrpcClient::Call(const std::string& method, std::string_view requ
     }
     bool reused = c->ng != nullptr;
     Status st = reused ? Status::Ok() : c->Open(options_, tls_, deadline);
-    if (st.ok()) st = c->Exchange(nv, framed, deadline);
+    if (st.ok()) st = c->Exchange(nv, prefix, message, deadline);
     bool refused = c->closed && c->reset_code == NGHTTP2_REFUSED_STREAM;
     if (!st.ok() || refused) {
       bool cancelled = c->net.cancelled();

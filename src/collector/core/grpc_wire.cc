@@ -13,14 +13,20 @@ std::string Frame(std::string_view message, bool gzip, int gzip_level) {
   else gzip = false;
   std::string out;
   out.reserve(5 + message.size());
-  out += static_cast<char>(gzip ? 1 : 0);
-  uint32_t n = static_cast<uint32_t>(message.size());
-  for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((n >> shift) & 0xff);
+  out = FramePrefix(gzip, message.size());
   out.append(message);
   return out;
 }
 
-bool Unframe(std::string_view body, std::string_view encoding, size_t max_size, std::string& message,
+std::string FramePrefix(bool compressed, size_t size) {
+  std::string out(5, '\0');
+  out[0] = static_cast<char>(compressed ? 1 : 0);
+  uint32_t n = static_cast<uint32_t>(size);
+  for (int i = 0; i < 4; ++i) out[1 + i] = static_cast<char>((n >> (24 - 8 * i)) & 0xff);
+  return out;
+}
+
+bool Unframe(std::string body, std::string_view encoding, size_t max_size, std::string& message,
              Code& code, std::string& error) {
   if (body.size() < 5) {
     code = Code::kInternal;
@@ -42,14 +48,15 @@ bool Unframe(std::string_view body, std::string_view encoding, size_t max_size, 
                                 : "more than one message in a unary call";
     return false;
   }
-  std::string_view payload = body.substr(5);
+  std::string_view payload = std::string_view(body).substr(5);
   if (flag == 0) {
     if (payload.size() > max_size) {
       code = Code::kResourceExhausted;
       error = "message larger than max (" + std::to_string(payload.size()) + " vs. " + std::to_string(max_size) + ")";
       return false;
     }
-    message.assign(payload);
+    message = std::move(body);
+    message.erase(0, 5);
     return true;
   }
   if (encoding != "gzip") {

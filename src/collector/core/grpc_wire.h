@@ -34,11 +34,15 @@ enum class Code : int {
 // One length-prefixed message: flag byte (1 = compressed), 4-byte big-endian length, bytes.
 // gzip_level: 1-9, or 0 for zlib's default.
 std::string Frame(std::string_view message, bool gzip, int gzip_level = 0);
+// Just the 5-byte prefix of a message of `size` bytes, for senders that write the message from
+// where it already is.
+std::string FramePrefix(bool compressed, size_t size);
 
 // Reads exactly one message from a unary request or response body, decompressing it when its flag
 // says so (only "gzip" is supported as grpc-encoding). `max_size` bounds the decompressed size.
-// Errors name the problem; `code` is the gRPC code to answer with.
-bool Unframe(std::string_view body, std::string_view encoding, size_t max_size, std::string& message,
+// Errors name the problem; `code` is the gRPC code to answer with. An uncompressed message reuses
+// the body's buffer (pass it with std::move to avoid a copy).
+bool Unframe(std::string body, std::string_view encoding, size_t max_size, std::string& message,
              Code& code, std::string& error);
 
 // grpc-message is percent-encoded (bytes outside 0x20..0x7e and '%').

@@ -14,6 +14,7 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -91,7 +92,7 @@ struct HttpServer::Impl {
     cv.notify_all();
   }
   // The handler, with exceptions turned into 500s.
-  void Handle(const HttpServerRequest& req, HttpServerResponse& resp) {
+  void Handle(HttpServerRequest& req, HttpServerResponse& resp) {
     try {
       handler(req, resp);
     } catch (const std::exception& e) {
@@ -149,7 +150,7 @@ class Http1Session : public Session, public std::enable_shared_from_this<Http1Se
       HttpServerResponse r;
       r.status = 413;
       r.body = "request body larger than " + std::to_string(server_->options.max_request_body) + " bytes";
-      return Write(r, false, 11);
+      return Write(std::move(r), false, 11);
     }
     if (ec) {
       if (ec != http::error::end_of_stream && ec != asio::error::operation_aborted &&
@@ -159,7 +160,7 @@ class Http1Session : public Session, public std::enable_shared_from_this<Http1Se
         HttpServerResponse r;
         r.status = 400;
         r.body = "malformed HTTP request: " + ec.message();
-        return Write(r, false, 11);
+        return Write(std::move(r), false, 11);
       }
       return Close();
     }
@@ -177,15 +178,15 @@ class Http1Session : public Session, public std::enable_shared_from_this<Http1Se
     unsigned version = msg.version();
     HttpServerResponse resp;
     server_->Handle(req, resp);
-    Write(resp, keep_alive && !server_->stopping, version);
+    Write(std::move(resp), keep_alive && !server_->stopping, version);
   }
 
-  void Write(const HttpServerResponse& r, bool keep_alive, unsigned version) {
+  void Write(HttpServerResponse&& r, bool keep_alive, unsigned version) {
     auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version);
     res->set(http::field::server, "adot-collector");
     res->set(http::field::content_type, r.content_type);
     for (const auto& [k, v] : r.headers) res->set(k, v);
-    res->body() = r.body;
+    res->body() = std::move(r.body);
     res->keep_alive(keep_alive);
     res->prepare_payload();
     Tcp(stream_).expires_after(std::chrono::seconds(30));
@@ -216,7 +217,7 @@ template <class Stream>
 class Http2Session : public Session, public std::enable_shared_from_this<Http2Session<Stream>> {
  public:
   Http2Session(Stream stream, beast::flat_buffer buffer, HttpServer::Impl* server)
-      : stream_(std::move(stream)), pending_(std::move(buffer)), server_(server) {}
+      : stream_(std::move(stream)), pending_(std::move(buffer)), server_(server), idle_timer_(Tcp(stream_).get_executor()) {}
 
   ~Http2Session() override {
     if (ng_) nghttp2_session_del(ng_);
@@ -240,6 +241,11 @@ class Http2Session : public Session, public std::enable_shared_from_this<Http2Se
     };
     nghttp2_submit_settings(ng_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
     nghttp2_session_set_local_window_size(ng_, NGHTTP2_FLAG_NONE, 0, 16 << 20);
+    // No per-operation timeout on the stream (arming a timer on every read costs a timerfd update
+    // per request): one idle timer per connection checks when data last moved.
+    Tcp(stream_).expires_never();
+    last_activity_ = std::chrono::steady_clock::now();
+    WatchIdle();
     auto data = pending_.data();
     if (!Feed(static_cast<const uint8_t*>(data.data()), data.size())) return;
     pending_.clear();
@@ -262,6 +268,10 @@ class Http2Session : public Session, public std::enable_shared_from_this<Http2Se
  private:
   struct StreamState {
     HttpServerRequest request;
+    // The body is reserved up front when its size is announced (content-length here; for gRPC the
+    // message's length prefix) so a large body is not copied each time the string grows.
+    size_t expected_body = 0;
+    bool grpc = false;  // content-type application/grpc*
     std::string out;
     size_t out_offset = 0;
     std::vector<std::pair<std::string, std::string>> trailers;
@@ -286,7 +296,11 @@ class Http2Session : public Session, public std::enable_shared_from_this<Http2Se
     std::string v(reinterpret_cast<const char*>(value), valuelen);
     if (n == ":method") st->request.method = std::move(v);
     else if (n == ":path") st->request.target = std::move(v);
-    else if (n.empty() || n[0] != ':') st->request.headers.emplace_back(std::string(n), std::move(v));
+    else if (n.empty() || n[0] != ':') {
+      if (n == "content-type") st->grpc = v.rfind("application/grpc", 0) == 0;
+      else if (n == "content-length") st->expected_body = std::strtoull(v.c_str(), nullptr, 10);
+      st->request.headers.emplace_back(std::string(n), std::move(v));
+    }
     return 0;
   }
 
@@ -300,7 +314,18 @@ class Http2Session : public Session, public std::enable_shared_from_this<Http2Se
       std::string().swap(st->request.body);
       return 0;
     }
-    st->request.body.append(reinterpret_cast<const char*>(data), len);
+    std::string& body = st->request.body;
+    const size_t before = body.size();
+    // The up-front reservation is capped: the announced size is only the client's word, and a
+    // few bytes must not make us hold the whole body limit per stream.
+    const size_t reserve_cap = std::min<size_t>(self->server_->options.max_request_body, 1 << 20);
+    if (before == 0 && st->expected_body > 0) body.reserve(std::min(st->expected_body, reserve_cap));
+    body.append(reinterpret_cast<const char*>(data), len);
+    if (st->grpc && before < 5 && body.size() >= 5) {
+      uint32_t n = 0;
+      for (int i = 1; i < 5; ++i) n = (n << 8) | static_cast<uint8_t>(body[i]);
+      body.reserve(std::min<size_t>(size_t{5} + n, reserve_cap));
+    }
     return 0;
   }
 
@@ -391,10 +416,10 @@ class Http2Session : public Session, public std::enable_shared_from_this<Http2Se
       return;
     }
     reading_ = true;
-    Tcp(stream_).expires_after(server_->options.idle_timeout);
     stream_.async_read_some(asio::buffer(in_), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
       self->reading_ = false;
       if (ec) return self->Close();
+      self->last_activity_ = std::chrono::steady_clock::now();
       if (!self->Feed(self->in_.data(), n)) return;
       self->Write();
       self->Read();
@@ -422,14 +447,28 @@ class Http2Session : public Session, public std::enable_shared_from_this<Http2Se
     asio::async_write(stream_, asio::buffer(out_), [self = this->shared_from_this()](beast::error_code ec, size_t) {
       self->writing_ = false;
       if (ec) return self->Close();
+      self->last_activity_ = std::chrono::steady_clock::now();
       self->Write();
       self->Read();
+    });
+  }
+
+  // Closes the connection once nothing was read or written for idle_timeout (a client that stops
+  // reading our writes is caught too: the write does not complete).
+  void WatchIdle() {
+    idle_timer_.expires_at(last_activity_ + server_->options.idle_timeout);
+    idle_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (ec || self->closed_) return;
+      if (std::chrono::steady_clock::now() - self->last_activity_ >= self->server_->options.idle_timeout)
+        return self->Close();
+      self->WatchIdle();
     });
   }
 
   void Close() {
     if (closed_) return;
     closed_ = true;
+    idle_timer_.cancel();
     CloseSocket(stream_);
     server_->Remove(this->shared_from_this());
   }
@@ -442,6 +481,8 @@ class Http2Session : public Session, public std::enable_shared_from_this<Http2Se
   std::vector<int32_t> complete_;
   std::array<uint8_t, 64 << 10> in_;
   std::string out_;
+  asio::steady_timer idle_timer_;
+  std::chrono::steady_clock::time_point last_activity_;
   bool reading_ = false, writing_ = false, closed_ = false;
   bool going_away_ = false;  // our GOAWAY is queued: close when the streams begun are done
 };

@@ -60,8 +60,9 @@ struct HttpServerOptions {
 
 class HttpServer {
  public:
-  // Runs on an io thread; may block (it then holds that thread).
-  using Handler = std::function<void(const HttpServerRequest&, HttpServerResponse&)>;
+  // Runs on an io thread; may block (it then holds that thread). It may take the request's body
+  // (the server is done with the request when the handler returns).
+  using Handler = std::function<void(HttpServerRequest&, HttpServerResponse&)>;
 
   HttpServer(HttpServerOptions options, Handler handler);
   ~HttpServer();

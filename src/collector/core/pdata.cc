@@ -1,8 +1,9 @@
 #include "collector/core/pdata.h"
 
-#include <algorithm>
-
 #include <google/protobuf/arena.h>
+
+#include <algorithm>
+#include <atomic>
 
 #include "collector/core/otlp_json.h"
 #include "common/proto_writer.h"
@@ -128,6 +129,12 @@ bool CountItemsOnWire(Signal signal, std::string_view bytes, uint64_t& items) {
   return false;
 }
 
+namespace {
+std::atomic<int64_t> g_live_bytes{0};  // what every batch in the process holds (PData::LiveBytes)
+}  // namespace
+
+int64_t PData::LiveBytes() { return g_live_bytes.load(std::memory_order_relaxed); }
+
 struct PData::Impl {
   Signal signal = Signal::kTraces;
   std::mutex mu;
@@ -138,6 +145,16 @@ struct PData::Impl {
   bool decode_failed = false;
   uint64_t items = 0;
   bool read_only = false;
+  size_t accounted = 0;  // this batch's share of g_live_bytes
+
+  ~Impl() { g_live_bytes.fetch_sub(static_cast<int64_t>(accounted), std::memory_order_relaxed); }
+  size_t Holds() const { return bytes.capacity() + (arena ? arena->SpaceAllocated() : 0); }
+  // After the bytes or the arena changed: brings g_live_bytes up to date.
+  void Account() {
+    const size_t now = Holds();
+    g_live_bytes.fetch_add(static_cast<int64_t>(now) - static_cast<int64_t>(accounted), std::memory_order_relaxed);
+    accounted = now;
+  }
 };
 
 namespace {
@@ -158,12 +175,11 @@ bool PData::DecodeLocked(Impl& impl) {
   if (impl.decode_failed) return false;
   impl.arena = ArenaFor(impl.bytes.size());
   pb::Message* m = NewMessage(impl.signal, impl.arena.get());
-  if (!m->ParseFromArray(impl.bytes.data(), static_cast<int>(impl.bytes.size()))) {
-    impl.decode_failed = true;
-    return false;
-  }
-  impl.msg = m;
-  return true;
+  const bool ok = m->ParseFromArray(impl.bytes.data(), static_cast<int>(impl.bytes.size()));
+  if (ok) impl.msg = m;
+  else impl.decode_failed = true;
+  impl.Account();
+  return ok;
 }
 
 Status PData::FromProtoBytes(Signal signal, std::string bytes, PData& out) {
@@ -175,6 +191,7 @@ Status PData::FromProtoBytes(Signal signal, std::string bytes, PData& out) {
   impl->bytes = std::move(bytes);
   impl->bytes_valid = true;
   impl->items = items;
+  impl->Account();
   out.impl_ = std::move(impl);
   return Status::Ok();
 }
@@ -184,6 +201,7 @@ Status PData::FromJson(Signal signal, std::string_view json, PData& out) {
   std::string error;
   if (!ParseOtlpJson(json, *p.impl_->msg, error)) return Status::Invalid("malformed JSON request: " + error);
   p.impl_->items = CountMessage(signal, *p.impl_->msg);
+  p.impl_->Account();
   out = std::move(p);
   return Status::Ok();
 }
@@ -194,6 +212,7 @@ PData PData::New(Signal signal) {
   p.impl_->signal = signal;
   p.impl_->arena = std::make_unique<pb::Arena>();
   p.impl_->msg = NewMessage(signal, p.impl_->arena.get());
+  p.impl_->Account();
   return p;
 }
 
@@ -205,6 +224,12 @@ uint64_t PData::ItemCount() const { return impl_ ? impl_->items : 0; }
 bool PData::has_bytes() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->bytes_valid;
+}
+
+size_t PData::MemoryBytes() const {
+  if (!impl_) return 0;
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->Holds();
 }
 
 const pb::Message* PData::Message() const {
@@ -227,6 +252,7 @@ pb::Message* PData::MutableMessage() {
   impl_->bytes_valid = false;
   impl_->bytes.clear();
   impl_->bytes.shrink_to_fit();
+  impl_->Account();
   return impl_->msg;
 }
 TracesRequest* PData::MutableTraces() {
@@ -242,6 +268,7 @@ LogsRequest* PData::MutableLogs() {
 void PData::MarkModified() {
   std::lock_guard<std::mutex> lock(impl_->mu);
   if (impl_->msg) impl_->items = CountMessage(impl_->signal, *impl_->msg);
+  impl_->Account();  // the arena may have grown
 }
 
 void PData::Encode() {
@@ -252,6 +279,7 @@ void PData::Encode() {
   impl_->bytes_valid = true;
   impl_->msg = nullptr;
   impl_->arena.reset();
+  impl_->Account();
 }
 
 std::string_view PData::ProtoBytes(std::string& scratch) const {
@@ -286,6 +314,7 @@ PData PData::Clone() const {
     p.impl_->msg = NewMessage(impl_->signal, p.impl_->arena.get());
     p.impl_->msg->CopyFrom(*impl_->msg);
   }
+  p.impl_->Account();
   return p;
 }
 

@@ -52,6 +52,11 @@ class PData {
   uint64_t ItemCount() const;
   bool read_only() const;
   bool has_bytes() const;  // the received bytes are still current (pass-through possible)
+  // The memory this batch holds: its bytes and its decoded message's arena.
+  size_t MemoryBytes() const;
+  // What all batches alive in the process hold (as MemoryBytes, brought up to date when a batch is
+  // created, decoded, changed, encoded or freed): the memory_limiter's view between its checks.
+  static int64_t LiveBytes();
 
   // Read access (decodes if needed). Null if the bytes do not decode.
   const google::protobuf::Message* Message() const;

@@ -582,6 +582,62 @@ TEST_F(HttpServerStopTest, Http2UploadInProgressFinishes) {
   EXPECT_EQ(bodies_, (std::vector<size_t>{1000, 1000}));
 }
 
+// An HTTP/2 connection is closed once nothing moved on it for idle_timeout; one that keeps talking
+// (PINGs) is not, and still gets its request answered.
+TEST(HttpServerIdleTest, Http2ConnectionsCloseOnlyWhenIdle) {
+  HttpServerOptions o;
+  o.endpoint = "127.0.0.1:0";
+  o.idle_timeout = std::chrono::seconds(1);
+  HttpServer server(o, [](HttpServerRequest&, HttpServerResponse& s) { s.body = "ok"; });
+  ASSERT_TRUE(server.Start().ok());
+  const std::string hello = std::string("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") + Frame(4, 0, 0, "");
+
+  int quiet = RawConnect(server.port());
+  int chatty = RawConnect(server.port());
+  ASSERT_EQ(::write(quiet, hello.data(), hello.size()), ssize_t(hello.size()));
+  ASSERT_EQ(::write(chatty, hello.data(), hello.size()), ssize_t(hello.size()));
+  const auto start = Clock::now();
+  // For 1.6 s the chatty connection PINGs every 200 ms (reading what the server sends).
+  SetTimeout(chatty, 50);
+  char buf[4096];
+  while (Clock::now() - start < 1600ms) {
+    std::string ping = Frame(6, 0, 0, std::string(8, 'p'));
+    ASSERT_EQ(::write(chatty, ping.data(), ping.size()), ssize_t(ping.size()));
+    while (::read(chatty, buf, sizeof buf) > 0) {
+    }
+    std::this_thread::sleep_for(150ms);
+  }
+  // The quiet one was closed: reading reaches the end of the stream (after SETTINGS and GOAWAY-free
+  // frames) well before the 4-s read timeout.
+  SetTimeout(quiet, 4000);
+  ReadAll(quiet);
+  const auto quiet_closed_after = Clock::now() - start;
+  EXPECT_GE(quiet_closed_after, 900ms);
+  EXPECT_LT(quiet_closed_after, 3500ms);
+  ::close(quiet);
+  // The chatty one still serves a request.
+  std::string headers = Literal(":method", "GET") + Literal(":scheme", "http") + Literal(":path", "/x") +
+                        Literal(":authority", "127.0.0.1");
+  std::string req = Frame(1, 0x4 | 0x1 /*END_HEADERS | END_STREAM*/, 1, headers);
+  ASSERT_EQ(::write(chatty, req.data(), req.size()), ssize_t(req.size()));
+  SetTimeout(chatty, 2000);
+  std::string answer;
+  bool got_headers = false;
+  for (int i = 0; i < 40 && !got_headers; ++i) {
+    ssize_t n = ::read(chatty, buf, sizeof buf);
+    if (n <= 0) break;
+    answer.append(buf, static_cast<size_t>(n));
+    for (size_t at = 0; at + 9 <= answer.size();) {
+      uint32_t len = (uint8_t(answer[at]) << 16) | (uint8_t(answer[at + 1]) << 8) | uint8_t(answer[at + 2]);
+      if (uint8_t(answer[at + 3]) == 1 && uint8_t(answer[at + 8]) == 1) got_headers = true;
+      at += 9 + len;
+    }
+  }
+  EXPECT_TRUE(got_headers) << "no response on the connection that kept talking";
+  ::close(chatty);
+  server.Stop(Clock::now() + 2s);
+}
+
 }  // namespace stop_test
 
 }  // namespace

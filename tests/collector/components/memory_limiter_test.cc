@@ -22,7 +22,7 @@ std::shared_ptr<Processor> Make(const std::string& yaml, std::shared_ptr<Consume
 }
 
 // The limiter watches the live heap: refuses while it is above the soft limit, and accepts again
-// once the memory is freed (an RSS-based limiter could stay refusing after a burst).
+// once the memory is freed (a limiter on RSS alone could stay refusing after a burst).
 TEST(MemoryLimiterTest, RefusesAboveTheSoftLimitAndRecoversWhenTheHeapShrinks) {
   const uint64_t base = ProcessHeapInUseBytes();
   const uint64_t limit_mib = (base >> 20) + 48;
@@ -47,6 +47,48 @@ TEST(MemoryLimiterTest, RefusesAboveTheSoftLimitAndRecoversWhenTheHeapShrinks) {
     s = m->Consume(MakeTraces(1, 1));
   }
   EXPECT_TRUE(s.ok()) << "still refusing after the heap shrank: " << s.message();
+  m->Shutdown(Clock::now() + 1s);
+}
+
+// Between two checks, the batches it let in that are still held count: a sender with a backlog
+// cannot push the heap far past the soft limit within one check_interval.
+TEST(MemoryLimiterTest, RefusesBetweenChecksOnceWhatItLetInReachesTheSoftLimit) {
+  const uint64_t base = ProcessHeapInUseBytes();
+  const uint64_t limit_mib = (base >> 20) + 48;  // soft limit: 40 MiB above what the heap holds now
+  auto sink = std::make_shared<RecordingConsumer>();
+  auto m = Make("{check_interval: 1h, limit_mib: " + std::to_string(limit_mib) + ", spike_limit_mib: 8}", sink);
+  ASSERT_TRUE(m->Start().ok());  // the one check of this test
+  PData batch = MakeTraces(1, 5000);
+  const uint64_t size = batch.MemoryBytes();
+  ASSERT_GT(size, 100u << 10);
+  uint64_t accepted = 0;
+  Status s;
+  for (int i = 0; i < 2000 && s.ok(); ++i) {
+    s = m->Consume(batch.Clone());
+    if (s.ok()) ++accepted;
+  }
+  EXPECT_EQ(s.code(), StatusCode::kRetryable);
+  EXPECT_LE(accepted * size, (40u << 20) + size);
+  EXPECT_GE(accepted * size, 30u << 20);
+  EXPECT_EQ(sink->received().size(), accepted);
+  m->Shutdown(Clock::now() + 1s);
+}
+
+// Batches that are gone (exported and freed) do not count against the limit between checks.
+TEST(MemoryLimiterTest, BatchesThatLeftMakeRoomBetweenChecks) {
+  class Discarding : public Consumer {
+   public:
+    Status Consume(PData) override { return Status::Ok(); }
+    bool MutatesData() const override { return false; }
+  };
+  const uint64_t limit_mib = (ProcessHeapInUseBytes() >> 20) + 48;
+  auto m = Make("{check_interval: 1h, limit_mib: " + std::to_string(limit_mib) + ", spike_limit_mib: 8}",
+                std::make_shared<Discarding>());
+  ASSERT_TRUE(m->Start().ok());
+  PData batch = MakeTraces(1, 5000);
+  // Ten times the room below the soft limit passes through, one batch at a time.
+  const int n = static_cast<int>((400u << 20) / batch.MemoryBytes()) + 1;
+  for (int i = 0; i < n; ++i) ASSERT_TRUE(m->Consume(batch.Clone()).ok()) << "refused batch " << i;
   m->Shutdown(Clock::now() + 1s);
 }
 

@@ -38,6 +38,21 @@ TEST(GrpcWireTest, FrameUnframeRoundTrip) {
   }
 }
 
+TEST(GrpcWireTest, FramePrefixIsTheFramesFirstFiveBytes) {
+  EXPECT_EQ(FramePrefix(false, 0), Prefix(0, 0));
+  EXPECT_EQ(FramePrefix(true, 0x01020304), Prefix(1, 0x01020304));
+  std::string msg = Bytes(70000);
+  EXPECT_EQ(FramePrefix(false, msg.size()) + msg, Frame(msg, false));
+}
+
+TEST(GrpcWireTest, UnframeOfAMovedBodyKeepsTheMessage) {
+  std::string msg = Bytes(100000);
+  std::string out, error;
+  Code code = Code::kOk;
+  ASSERT_TRUE(Unframe(Frame(msg, false), "", 1 << 20, out, code, error)) << error;
+  EXPECT_EQ(out, msg);
+}
+
 TEST(GrpcWireTest, GzipRoundTrip) {
   std::string msg(100000, 'x');
   msg += Bytes(1000);

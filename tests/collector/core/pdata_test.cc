@@ -78,6 +78,31 @@ TEST(PDataTest, EncodeTurnsAChangedBatchBackIntoBytes) {
   EXPECT_EQ(other.Traces()->resource_spans(0).scope_spans(0).spans(0).name(), "x");
 }
 
+// LiveBytes follows what batches hold through their life: received, decoded, changed, encoded,
+// freed (single-threaded here, so the differences are exact).
+TEST(PDataTest, LiveBytesFollowsWhatBatchesHold) {
+  const int64_t before = PData::LiveBytes();
+  {
+    PData p = MakeTraces(2, 50);
+    const int64_t received = PData::LiveBytes() - before;
+    EXPECT_EQ(received, static_cast<int64_t>(p.MemoryBytes()));
+    EXPECT_GE(received, static_cast<int64_t>(MakeTracesRequest(2, 50).ByteSizeLong()));
+    auto* t = p.MutableTraces();  // decoded, the bytes dropped: the arena is what it holds now
+    ASSERT_NE(t, nullptr);
+    EXPECT_EQ(PData::LiveBytes() - before, static_cast<int64_t>(p.MemoryBytes()));
+    const int64_t decoded = PData::LiveBytes() - before;
+    for (int i = 0; i < 5000; ++i) t->mutable_resource_spans(0)->mutable_scope_spans(0)->add_spans();
+    p.MarkModified();  // the arena grew
+    EXPECT_GT(PData::LiveBytes() - before, decoded + 5000 * 64);
+    EXPECT_EQ(PData::LiveBytes() - before, static_cast<int64_t>(p.MemoryBytes()));
+    PData copy = p.Clone();
+    EXPECT_EQ(PData::LiveBytes() - before, static_cast<int64_t>(p.MemoryBytes() + copy.MemoryBytes()));
+    p.Encode();
+    EXPECT_EQ(PData::LiveBytes() - before, static_cast<int64_t>(p.MemoryBytes() + copy.MemoryBytes()));
+  }
+  EXPECT_EQ(PData::LiveBytes(), before);
+}
+
 TEST(PDataTest, RejectsMalformedBytes) {
   PData p;
   EXPECT_EQ(PData::FromProtoBytes(Signal::kTraces, "\x0a\xff\xff\x01garbage", p).code(),

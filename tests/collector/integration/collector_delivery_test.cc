@@ -744,7 +744,9 @@ service:
   // took but never answered would make these differ).
   EXPECT_GE(receiver["accepted_spans"], accepted.load());
   EXPECT_LE(receiver["accepted_spans"], accepted + unknown);
-  if (unknown == 0) EXPECT_EQ(receiver["accepted_spans"], accepted.load());
+  if (unknown == 0) {
+    EXPECT_EQ(receiver["accepted_spans"], accepted.load());
+  }
   // Every accepted span reached the backend or is counted as dropped; nothing arrived twice, and
   // nothing arrived that the collector had refused.
   EXPECT_EQ(backend.duplicates(), 0u);

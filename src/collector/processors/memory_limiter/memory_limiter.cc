@@ -72,26 +72,44 @@ class MemoryLimiter : public Processor {
   void Shutdown(Deadline) override { Stop(); }
 
   Status Consume(PData data) override {
-    if (refusing_.load(std::memory_order_relaxed)) {
-      refused_items_ += data.ItemCount();
-      return Status::Retryable("data refused due to high memory usage");
-    }
+    if (refusing_.load(std::memory_order_relaxed)) return Refuse(data);
+    // Between checks, how much more the batches in the process hold than at the check counts too:
+    // a sender with a backlog can bring in far more than the spike allowance within one interval
+    // (and batches that left since make room again).
+    const int64_t grown = PData::LiveBytes() - live_at_check_.load(std::memory_order_relaxed);
+    if (grown > 0 && heap_at_check_.load(std::memory_order_relaxed) + static_cast<uint64_t>(grown) >= soft_)
+      return Refuse(data);
     return next_->Consume(std::move(data));
   }
 
  private:
-  // The live heap, not RSS: RSS also counts the shared libraries and free memory the allocator
-  // keeps, so after a burst it can stay above the soft limit with nothing in flight (and refuse
-  // forever). Above the hard limit, free memory is given back to the system as well.
+  Status Refuse(const PData& data) {
+    refused_items_ += data.ItemCount();
+    return Status::Retryable("data refused due to high memory usage");
+  }
+
+  // Refuses on the live heap rather than RSS: RSS also counts the shared libraries and free memory
+  // the allocator keeps, so after a burst it can stay above the soft limit with nothing in flight
+  // (and refuse forever). That kept free memory is also what lets RSS outgrow the limit while the
+  // heap stays under it (a slow backend: large batches come and go), so it is given back to the
+  // system whenever RSS passes the soft limit (as Go's limiter forces a garbage collection), and
+  // RSS still above the hard limit after that refuses too.
   void Check() {
     uint64_t used = ProcessHeapInUseBytes();
-    if (used >= hard_) malloc_trim(0);
-    bool refuse = used >= soft_;
+    uint64_t rss = ProcessRssBytes();
+    if (used >= hard_ || rss >= soft_) {
+      malloc_trim(0);
+      rss = ProcessRssBytes();
+    }
+    heap_at_check_.store(used, std::memory_order_relaxed);
+    live_at_check_.store(PData::LiveBytes(), std::memory_order_relaxed);
+    bool refuse = used >= soft_ || rss >= hard_;
     if (refuse != refusing_.exchange(refuse))
       Log(refuse ? LogLevel::kWarn : LogLevel::kInfo, "processor " + name_,
-          std::string(refuse ? "memory usage is above the soft limit, refusing data"
-                             : "memory usage is below the soft limit, accepting data again") +
-              " (heap_in_use_mib=" + std::to_string(used >> 20) + " soft_limit_mib=" + std::to_string(soft_ >> 20) + ")");
+          std::string(refuse ? "memory usage is above the limits, refusing data"
+                             : "memory usage is below the limits, accepting data again") +
+              " (heap_in_use_mib=" + std::to_string(used >> 20) + " soft_limit_mib=" + std::to_string(soft_ >> 20) +
+              " rss_mib=" + std::to_string(rss >> 20) + " limit_mib=" + std::to_string(hard_ >> 20) + ")");
   }
   void Stop() {
     {
@@ -107,6 +125,8 @@ class MemoryLimiter : public Processor {
   std::shared_ptr<Consumer> next_;
   uint64_t hard_ = 0, soft_ = 0;
   std::atomic<bool> refusing_{false};
+  std::atomic<uint64_t> heap_at_check_{0};  // the heap in use at the last check
+  std::atomic<int64_t> live_at_check_{0};   // PData::LiveBytes() then
   std::atomic<uint64_t> refused_items_{0};
   std::mutex mu_;
   std::condition_variable cv_;

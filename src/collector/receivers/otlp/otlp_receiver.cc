@@ -138,7 +138,7 @@ class OtlpReceiver : public Receiver {
       o.threads = AvailableCpus();
       o.tls = cfg_.http.tls;
       http_ = std::make_unique<HttpServer>(
-          o, [this](const HttpServerRequest& q, HttpServerResponse& s) { HandleHttp(q, s); });
+          o, [this](HttpServerRequest& q, HttpServerResponse& s) { HandleHttp(q, s); });
       Status st = http_->Start();
       if (!st.ok()) return Status::Permanent("otlp http: " + st.message());
       Log(LogLevel::kInfo, "receiver " + id_,
@@ -153,7 +153,7 @@ class OtlpReceiver : public Receiver {
       o.threads = AvailableCpus();
       o.tls = cfg_.grpc.tls;
       grpc_ = std::make_unique<HttpServer>(
-          o, [this](const HttpServerRequest& q, HttpServerResponse& s) { HandleGrpc(q, s); });
+          o, [this](HttpServerRequest& q, HttpServerResponse& s) { HandleGrpc(q, s); });
       Status st = grpc_->Start();
       if (!st.ok()) return Status::Permanent("otlp grpc: " + st.message());
       Log(LogLevel::kInfo, "receiver " + id_,
@@ -210,7 +210,7 @@ class OtlpReceiver : public Receiver {
     if (s.retryable()) resp.headers.emplace_back("Retry-After", std::to_string(RetryAfterSeconds(s)));
   }
 
-  void HandleHttp(const HttpServerRequest& req, HttpServerResponse& resp) {
+  void HandleHttp(HttpServerRequest& req, HttpServerResponse& resp) {
     std::string path = req.target.substr(0, req.target.find('?'));
     int sig = -1;
     for (int i = 0; i < 3; ++i)
@@ -257,7 +257,7 @@ class OtlpReceiver : public Receiver {
       }
       if (r != common::GunzipResult::kOk) return WriteStatus(Status::Invalid("malformed gzip body"), json, resp);
     } else if (encoding.empty() || encoding == "identity") {
-      body = req.body;
+      body = std::move(req.body);
     } else {
       return WriteStatus(Status::Invalid("unsupported Content-Encoding \"" + encoding + "\""), json, resp);
     }
@@ -280,7 +280,7 @@ class OtlpReceiver : public Receiver {
 
   // OTLP/gRPC: a unary call per request. Errors are answered trailers-only (grpc-status in the
   // response headers), as gRPC servers do.
-  void HandleGrpc(const HttpServerRequest& req, HttpServerResponse& resp) {
+  void HandleGrpc(HttpServerRequest& req, HttpServerResponse& resp) {
     using grpc_wire::Code;
     auto fail = [&](Code code, const std::string& message) {
       resp.status = 200;
@@ -312,7 +312,7 @@ class OtlpReceiver : public Receiver {
                   "received message larger than max (" + std::to_string(MaxGrpcMessage()) + " bytes)");
     std::string message, error;
     Code code;
-    if (!grpc_wire::Unframe(req.body, req.Header("grpc-encoding"), MaxGrpcMessage(), message, code, error))
+    if (!grpc_wire::Unframe(std::move(req.body), req.Header("grpc-encoding"), MaxGrpcMessage(), message, code, error))
       return fail(code, error);
     PData data;
     Status s = PData::FromProtoBytes(signal, std::move(message), data);
