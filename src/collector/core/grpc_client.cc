@@ -135,7 +135,8 @@ struct GrpcClient::Connection {
     nghttp2_session_client_new(&ng, cb, this);
     nghttp2_session_callbacks_del(cb);
     nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
-                                         {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20}};
+                                         {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20},
+                                         {NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1}};
     nghttp2_submit_settings(ng, NGHTTP2_FLAG_NONE, settings, std::size(settings));
     return Status::Ok();
   }

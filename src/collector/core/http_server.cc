@@ -234,10 +234,13 @@ class Http2Session : public Session, public std::enable_shared_from_this<Http2Se
     nghttp2_session_server_new(&ng_, cb, this);
     nghttp2_session_callbacks_del(cb);
     // Large windows: OTLP requests are often MiBs; the default 64 KiB window would cost round trips.
+    // No RFC 7540 priority tree (RFC 9218): unary calls have nothing to prioritise, and keeping the
+    // tree (and closed streams for it) costs time on every stream.
     nghttp2_settings_entry settings[] = {
         {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 128},
         {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 4 << 20},
         {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, 64 << 10},
+        {NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1},
     };
     nghttp2_submit_settings(ng_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
     nghttp2_session_set_local_window_size(ng_, NGHTTP2_FLAG_NONE, 0, 16 << 20);
