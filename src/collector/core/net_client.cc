@@ -8,8 +8,6 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -35,36 +33,32 @@ bool IsIpLiteral(const std::string& host) {
   return inet_pton(AF_INET, host.c_str(), &a4) == 1 || inet_pton(AF_INET6, host.c_str(), &a6) == 1;
 }
 
-// SSL_write sends on the socket itself, without MSG_NOSIGNAL: a peer that has closed the connection
-// would raise SIGPIPE (fatal unless the process ignores it). Blocks SIGPIPE in this thread while
-// writing and discards one raised meanwhile.
-class NoSigpipe {
- public:
-  NoSigpipe() {
-    sigset_t pipe;
-    sigemptyset(&pipe);
-    sigaddset(&pipe, SIGPIPE);
-    sigset_t pending;
-    sigpending(&pending);
-    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
-    pthread_sigmask(SIG_BLOCK, &pipe, &old_);
-  }
-  ~NoSigpipe() {
-    if (!was_pending_) {
-      sigset_t pipe;
-      sigemptyset(&pipe);
-      sigaddset(&pipe, SIGPIPE);
-      timespec zero{0, 0};
-      while (sigtimedwait(&pipe, nullptr, &zero) > 0) {
-      }
-    }
-    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-  }
+// OpenSSL's socket BIO writes with write(): on a connection the peer has closed that raises SIGPIPE
+// (fatal unless the process ignores it), and SSL_connect, SSL_read and SSL_shutdown write as well
+// as SSL_write. This is OpenSSL's socket BIO with send(MSG_NOSIGNAL) as its write.
+int SendNoSignal(BIO* bio, const char* data, int size) {
+  int fd = -1;
+  BIO_get_fd(bio, &fd);
+  ssize_t n = ::send(fd, data, static_cast<size_t>(size), MSG_NOSIGNAL);
+  BIO_clear_retry_flags(bio);
+  if (n < 0 && BIO_sock_should_retry(-1)) BIO_set_retry_write(bio);
+  return static_cast<int>(n);
+}
 
- private:
-  sigset_t old_;
-  bool was_pending_ = false;
-};
+BIO_METHOD* NoSignalSocketMethod() {
+  static BIO_METHOD* method = [] {
+    const BIO_METHOD* socket = BIO_s_socket();
+    BIO_METHOD* m = BIO_meth_new(BIO_TYPE_SOCKET, "socket, send with MSG_NOSIGNAL");
+    BIO_meth_set_write(m, SendNoSignal);
+    BIO_meth_set_read(m, BIO_meth_get_read(socket));
+    BIO_meth_set_puts(m, BIO_meth_get_puts(socket));
+    BIO_meth_set_ctrl(m, BIO_meth_get_ctrl(socket));
+    BIO_meth_set_create(m, BIO_meth_get_create(socket));
+    BIO_meth_set_destroy(m, BIO_meth_get_destroy(socket));
+    return m;
+  }();
+  return method;
+}
 
 }  // namespace
 
@@ -191,7 +185,9 @@ Status NetConnection::Connect(const std::string& host, uint16_t port, const std:
 
   tls_ = tls;
   ssl_ = SSL_new(tls->native());
-  SSL_set_fd(ssl_, fd_);
+  BIO* bio = BIO_new(NoSignalSocketMethod());
+  BIO_set_fd(bio, fd_, BIO_NOCLOSE);
+  SSL_set_bio(ssl_, bio, bio);
   const std::string& name = tls->options().server_name.empty() ? host : tls->options().server_name;
   if (!IsIpLiteral(name)) SSL_set_tlsext_host_name(ssl_, name.c_str());
   if (!tls->options().insecure_skip_verify) {
@@ -226,11 +222,7 @@ Status NetConnection::Write(std::string_view data, Deadline deadline) {
     ssize_t n;
     if (ssl_) {
       ERR_clear_error();
-      int r;
-      {
-        NoSigpipe no_sigpipe;
-        r = SSL_write(ssl_, data.data(), static_cast<int>(std::min<size_t>(data.size(), 1 << 30)));
-      }
+      int r = SSL_write(ssl_, data.data(), static_cast<int>(std::min<size_t>(data.size(), 1 << 30)));
       if (r <= 0) {
         int e = SSL_get_error(ssl_, r);
         Status st;

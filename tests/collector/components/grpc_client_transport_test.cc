@@ -7,7 +7,6 @@
 
 #include <google/protobuf/duration.pb.h>
 
-#include <csignal>
 #include <algorithm>
 #include <map>
 #include <mutex>
@@ -87,10 +86,6 @@ std::string RetryInfoDetails(int code, const std::string& message, std::chrono::
 
 class GrpcClientTransportTest : public ::testing::Test {
  protected:
-  // As adot-collector's main() does. NetConnection blocks SIGPIPE around SSL_write, but the TLS
-  // handshake (SSL_connect) and SSL_read can also write to a socket the server has closed (mTLS
-  // refusing the client): without this the process can die of SIGPIPE (seen once in CI).
-  static void SetUpTestSuite() { ::signal(SIGPIPE, SIG_IGN); }
   void TearDown() override {
     for (auto& e : exporters_) e->Shutdown(Clock::now() + 1s);
     exporters_.clear();  // closes their connections
