@@ -132,4 +132,22 @@ std::shared_ptr<QueuedExporter> MakeSenderExporter(const CreateSettings& create,
       });
 }
 
+// The factory of a network exporter for every signal: Config (with an ExporterHelperSettings
+// `helper`) from `parse`, and a Sender built from (const Config&, const CreateSettings&) behind
+// MakeSenderExporter.
+template <class Config, class Sender>
+Factory SenderExporterFactory(std::string type, std::unique_ptr<ComponentConfig> (*parse)(ConfigReader&)) {
+  Factory f;
+  f.kind = Kind::kExporter;
+  f.type = std::move(type);
+  f.stability = "beta";
+  f.signals = {Signal::kTraces, Signal::kMetrics, Signal::kLogs};
+  f.parse = parse;
+  f.create_exporter = [](const ComponentConfig& c, const CreateSettings& s) -> std::shared_ptr<Exporter> {
+    const auto& cfg = static_cast<const Config&>(c);
+    return MakeSenderExporter(s, cfg.helper, std::make_shared<Sender>(cfg, s));
+  };
+  return f;
+}
+
 }  // namespace adot::collector

@@ -118,18 +118,6 @@ class GrpcSender {
 
 }  // namespace
 
-Factory OtlpExporterFactory() {
-  Factory f;
-  f.kind = Kind::kExporter;
-  f.type = "otlp";
-  f.stability = "beta";
-  f.signals = {Signal::kTraces, Signal::kMetrics, Signal::kLogs};
-  f.parse = Parse;
-  f.create_exporter = [](const ComponentConfig& c, const CreateSettings& s) -> std::shared_ptr<Exporter> {
-    const auto& cfg = static_cast<const OtlpGrpcConfig&>(c);
-    return MakeSenderExporter(s, cfg.helper, std::make_shared<GrpcSender>(cfg, s));
-  };
-  return f;
-}
+Factory OtlpExporterFactory() { return SenderExporterFactory<OtlpGrpcConfig, GrpcSender>("otlp", Parse); }
 
 }  // namespace adot::collector

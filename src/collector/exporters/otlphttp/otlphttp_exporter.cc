@@ -171,17 +171,7 @@ class OtlpHttpSender {
 }  // namespace
 
 Factory OtlpHttpExporterFactory() {
-  Factory f;
-  f.kind = Kind::kExporter;
-  f.type = "otlphttp";
-  f.stability = "beta";
-  f.signals = {Signal::kTraces, Signal::kMetrics, Signal::kLogs};
-  f.parse = Parse;
-  f.create_exporter = [](const ComponentConfig& c, const CreateSettings& s) -> std::shared_ptr<Exporter> {
-    const auto& cfg = static_cast<const OtlpHttpConfig&>(c);
-    return MakeSenderExporter(s, cfg.helper, std::make_shared<OtlpHttpSender>(cfg, s));
-  };
-  return f;
+  return SenderExporterFactory<OtlpHttpConfig, OtlpHttpSender>("otlphttp", Parse);
 }
 
 }  // namespace adot::collector
