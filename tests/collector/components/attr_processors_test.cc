@@ -95,6 +95,39 @@ actions:
   EXPECT_EQ(Get(span.attributes(), "quoted")->string_value(), "42");
 }
 
+// Literal upserts on received spans run on the bytes: the batch leaves still encoded (nothing to
+// re-encode downstream), a shared input is left as it was, and with include/exclude the decoded
+// path runs instead.
+TEST(AttributesProcessorTest, LiteralActionsOnReceivedBytesKeepThemEncoded) {
+  auto sink = std::make_shared<RecordingConsumer>();
+  auto p = Make(AttributesProcessorFactory(), "actions: [{key: env, value: prod, action: upsert}]", sink);
+  EXPECT_FALSE(p->MutatesData());
+  PData original = MakeTraces(2, 3);
+  PData shared = original.Share();
+  ASSERT_TRUE(p->Consume(shared).ok());
+  PData out = sink->received()[0];
+  EXPECT_TRUE(out.has_bytes());
+  EXPECT_EQ(out.ItemCount(), 6u);
+  for (const auto& rs : out.Traces()->resource_spans())
+    for (const auto& span : rs.scope_spans(0).spans()) {
+      EXPECT_EQ(Get(span.attributes(), "env")->string_value(), "prod");
+      EXPECT_NE(Get(span.attributes(), "http.status_code"), nullptr);
+    }
+  EXPECT_EQ(Get(original.Traces()->resource_spans(0).scope_spans(0).spans(0).attributes(), "env"), nullptr);
+
+  auto matched = std::make_shared<RecordingConsumer>();
+  auto q = Make(AttributesProcessorFactory(),
+                "{actions: [{key: env, value: prod, action: upsert}], include: {match_type: strict, span_names: [span-0-1]}}",
+                matched);
+  EXPECT_TRUE(q->MutatesData());
+  ASSERT_TRUE(q->Consume(MakeTraces(1, 3)).ok());
+  PData decoded = matched->received()[0];
+  EXPECT_FALSE(decoded.has_bytes());
+  const auto& spans = decoded.Traces()->resource_spans(0).scope_spans(0).spans();
+  EXPECT_EQ(Get(spans[0].attributes(), "env"), nullptr);
+  EXPECT_EQ(Get(spans[1].attributes(), "env")->string_value(), "prod");
+}
+
 TEST(AttrActionsTest, ConfigErrors) {
   ConfigErrors errors;
   Make(ResourceProcessorFactory(), R"(

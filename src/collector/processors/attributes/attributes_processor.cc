@@ -5,8 +5,10 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include "collector/core/attr_actions.h"
+#include "collector/core/attr_wire.h"
 #include "collector/core/logger.h"
 
 namespace adot::collector {
@@ -485,9 +487,21 @@ class AttributesProcessor : public Processor {
     // Go (filtermetric) matches metrics by name only: without metric_names there is no condition.
     inc_metric_ = inc_ && inc_->HasMetricCondition() ? inc_ : nullptr;
     exc_metric_ = exc_ && exc_->HasMetricCondition() ? exc_ : nullptr;
+    if (!inc_ && !exc_) wire_ = WireAttrActions::Compile(cfg_.actions);
   }
-  bool MutatesData() const override { return true; }
+  // The wire path writes a new batch and leaves the one it got alone; the decoded path copies a
+  // shared (read-only) batch before changing it.
+  bool MutatesData() const override { return !wire_; }
   Status Consume(PData data) override {
+    if (wire_ && data.signal() != Signal::kMetrics && data.has_bytes()) {
+      // Spans and log records still in their received encoding: rewritten on the wire. Bytes this
+      // path does not reproduce exactly fall through to the decoded path.
+      std::string scratch, rewritten;
+      PData out;
+      if (wire_->Apply(data.signal(), data.ProtoBytes(scratch), rewritten) &&
+          PData::FromProtoBytes(data.signal(), std::move(rewritten), out).ok())
+        return next_->Consume(std::move(out));
+    }
     if (data.read_only()) data = data.Clone();
     const auto& a = cfg_.actions;
     switch (data.signal()) {
@@ -538,6 +552,7 @@ class AttributesProcessor : public Processor {
   std::shared_ptr<Consumer> next_;
   const MatchProperties* inc_ = nullptr;
   const MatchProperties* exc_ = nullptr;
+  std::optional<WireAttrActions> wire_;  // set when every action has a wire form and nothing is matched
   const MatchProperties* inc_metric_ = nullptr;
   const MatchProperties* exc_metric_ = nullptr;
 };
