@@ -134,5 +134,27 @@ TEST(WireAttrActionsTest, BytesItCannotReproduceExactlyAreLeftToTheDecoder) {
   EXPECT_FALSE(wire->Apply(Signal::kMetrics, MetricsRequest().SerializeAsString(), out));
 }
 
+// Damaged bytes (every byte of a request flipped in turn, and every truncation) never crash it;
+// when it accepts them, what it writes parses whenever the input did.
+TEST(WireAttrActionsTest, DamagedBytesAreRefusedOrRewrittenSafely) {
+  auto wire = WireAttrActions::Compile(Actions("{actions: [{key: env, value: 1, action: upsert}, {key: dup, action: delete}]}"));
+  ASSERT_TRUE(wire);
+  const std::string good = Traces().SerializeAsString();
+  std::string out;
+  for (size_t i = 0; i < good.size(); ++i) {
+    for (uint8_t flip : {uint8_t{0x01}, uint8_t{0x80}, uint8_t{0xff}}) {
+      std::string bad = good;
+      bad[i] = static_cast<char>(bad[i] ^ flip);
+      TracesRequest in_parsed;
+      const bool input_parses = in_parsed.ParseFromString(bad);
+      if (wire->Apply(Signal::kTraces, bad, out) && input_parses) {
+        TracesRequest parsed;
+        EXPECT_TRUE(parsed.ParseFromString(out)) << "byte " << i << " ^ " << int(flip);
+      }
+    }
+    wire->Apply(Signal::kTraces, std::string_view(good).substr(0, i), out);
+  }
+}
+
 }  // namespace
 }  // namespace adot::collector
