@@ -1,6 +1,7 @@
 #include "collector/processors/memory_limiter/memory_limiter.h"
 
 #include <gtest/gtest.h>
+#include <malloc.h>
 
 #include <thread>
 
@@ -89,6 +90,24 @@ TEST(MemoryLimiterTest, BatchesThatLeftMakeRoomBetweenChecks) {
   // Ten times the room below the soft limit passes through, one batch at a time.
   const int n = static_cast<int>((400u << 20) / batch.MemoryBytes()) + 1;
   for (int i = 0; i < n; ++i) ASSERT_TRUE(m->Consume(batch.Clone()).ok()) << "refused batch " << i;
+  m->Shutdown(Clock::now() + 1s);
+}
+
+// RSS that stays above the limit after the allocator gave back its free memory refuses too, even
+// with the heap under the soft limit (here the limit is set below what the process maps anyway).
+TEST(MemoryLimiterTest, RefusesWhileRssStaysAboveTheLimitAfterTrimming) {
+  malloc_trim(0);  // what the limiter's own trim would give back
+  const uint64_t rss_mib = ProcessRssBytes() >> 20;
+  const uint64_t heap_mib = ProcessHeapInUseBytes() >> 20;
+  ASSERT_GT(rss_mib, heap_mib + 8) << "the test needs RSS well above the heap";
+  const uint64_t limit_mib = rss_mib * 3 / 4;  // soft limit (80 % of it) still above the heap
+  ASSERT_LT(heap_mib + 1, limit_mib * 4 / 5);
+  auto sink = std::make_shared<RecordingConsumer>();
+  auto m = Make("{check_interval: 1h, limit_mib: " + std::to_string(limit_mib) + "}", sink);
+  ASSERT_TRUE(m->Start().ok());
+  Status s = m->Consume(MakeTraces(1, 1));
+  EXPECT_EQ(s.code(), StatusCode::kRetryable);
+  EXPECT_TRUE(sink->received().empty());
   m->Shutdown(Clock::now() + 1s);
 }
 
