@@ -35,6 +35,45 @@ TEST(NoopTest, NoopTracerPropagatesParentSpanContext) {
   EXPECT_FALSE(tracer.StartSpan("root", options)->GetContext().IsValid());
 }
 
+TEST(NoopTest, InvalidSpanIsSharedWithoutControlBlock) {
+  auto a = InvalidSpan(), b = InvalidSpan();
+  EXPECT_EQ(a.get(), b.get());
+  EXPECT_EQ(a.use_count(), 0);  // no reference counting on copies
+  EXPECT_FALSE(a->GetContext().IsValid());
+  NoopTracer tracer;
+  EXPECT_EQ(tracer.StartSpan("x").get(), a.get());
+}
+
+// A recording parent (an SDK span) gets a non-recording child with the parent's context.
+TEST(NoopTest, NoopTracerUnderRecordingParent) {
+  class Recording final : public Span {
+   public:
+    explicit Recording(SpanContext c) : context_(std::move(c)) {}
+    void SetAttribute(std::string_view, const AttributeValue&) noexcept override {}
+    void AddEvent(std::string_view, AttributeView, uint64_t) noexcept override {}
+    void AddLink(const SpanContext&, AttributeView) noexcept override {}
+    void SetStatus(StatusCode, std::string_view) noexcept override {}
+    void UpdateName(std::string_view) noexcept override {}
+    void RecordException(std::string_view, std::string_view, std::string_view, AttributeView,
+                         uint64_t) noexcept override {}
+    void End(uint64_t) noexcept override {}
+    bool IsRecording() const noexcept override { return true; }
+    const SpanContext& GetContext() const noexcept override { return context_; }
+
+   private:
+    SpanContext context_;
+  };
+  SpanContext sc(TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e4736"),
+                 SpanId::FromHex("00f067aa0ba902b7"), TraceFlags(1), false);
+  auto parent = std::make_shared<Recording>(sc);
+  Scope scope = Tracer::WithActiveSpan(parent);
+  NoopTracer tracer;
+  auto child = tracer.StartSpan("child");
+  EXPECT_NE(child.get(), parent.get());
+  EXPECT_FALSE(child->IsRecording());
+  EXPECT_EQ(child->GetContext(), sc);
+}
+
 TEST(NoopTest, ActiveSpanScope) {
   SpanContext sc(TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e4736"),
                  SpanId::FromHex("00f067aa0ba902b7"), TraceFlags(1), false);

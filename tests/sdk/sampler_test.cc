@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "adot/sdk/trace/id_generator.h"
+#include "sdk/trace/builtin_sampler.h"
 #include "sdk/test_util.h"
 
 namespace adot::sdk::trace {
@@ -63,6 +64,58 @@ TEST(SamplerTest, ParentBasedFollowsParent) {
   auto custom = CreateParentBasedSampler(CreateAlwaysOnSampler(), options);
   EXPECT_EQ(Decide(*custom, Parent(false, true), t), Decision::kRecordAndSample);
   EXPECT_EQ(Decide(*custom, Parent(false, false), t), Decision::kDrop);
+}
+
+// The tracer decides inline for the built-in samplers: the reduced form must agree with
+// ShouldSample for every kind of parent.
+TEST(SamplerTest, BuiltinSamplersReduceToTheSameDecisions) {
+  ParentBasedOptions mixed;
+  mixed.remote_parent_sampled = CreateTraceIdRatioSampler(0.7);
+  mixed.remote_parent_not_sampled = CreateAlwaysOnSampler();
+  mixed.local_parent_sampled = CreateAlwaysOffSampler();
+  mixed.local_parent_not_sampled = CreateTraceIdRatioSampler(0.1);
+  std::vector<std::shared_ptr<Sampler>> samplers = {
+      CreateAlwaysOnSampler(),
+      CreateAlwaysOffSampler(),
+      CreateTraceIdRatioSampler(0.0),
+      CreateTraceIdRatioSampler(0.25),
+      CreateTraceIdRatioSampler(1.0),
+      CreateParentBasedSampler(CreateAlwaysOnSampler()),
+      CreateParentBasedSampler(CreateTraceIdRatioSampler(0.5), mixed),
+  };
+  const SpanContext parents[] = {SpanContext(), Parent(true, true), Parent(false, true),
+                                 Parent(true, false), Parent(false, false)};
+  auto ids = CreateRandomIdGenerator();
+  for (const auto& sampler : samplers) {
+    internal::BuiltinSampling builtin;
+    ASSERT_TRUE(internal::DescribeBuiltinSampler(*sampler, builtin)) << sampler->GetDescription();
+    for (const auto& parent : parents) {
+      for (int i = 0; i < 2000; ++i) {
+        TraceId t = ids->GenerateTraceId();
+        ASSERT_EQ(builtin.ShouldSample(parent, t),
+                  Decide(*sampler, parent, t) == Decision::kRecordAndSample)
+            << sampler->GetDescription() << " " << t.ToHex();
+      }
+    }
+  }
+
+  class Custom final : public Sampler {
+   public:
+    SamplingResult ShouldSample(const api::Context&, const SpanContext&, const TraceId&,
+                                std::string_view, api::trace::SpanKind, api::AttributeView,
+                                std::span<const api::trace::Link>) noexcept override {
+      return {};
+    }
+    std::string GetDescription() const override { return "Custom"; }
+  };
+  internal::BuiltinSampling unused;
+  EXPECT_FALSE(internal::DescribeBuiltinSampler(Custom(), unused));
+  ParentBasedOptions custom_delegate;
+  custom_delegate.local_parent_sampled = std::make_shared<Custom>();
+  EXPECT_FALSE(internal::DescribeBuiltinSampler(
+      *CreateParentBasedSampler(CreateAlwaysOnSampler(), custom_delegate), unused));
+  EXPECT_FALSE(internal::DescribeBuiltinSampler(
+      *CreateParentBasedSampler(std::make_shared<Custom>()), unused));
 }
 
 TEST(SamplerTest, FromEnvironment) {

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -9,6 +10,7 @@
 namespace adot::sdk::trace {
 namespace {
 
+using api::trace::SpanContext;
 using api::trace::SpanKind;
 using api::trace::StatusCode;
 
@@ -199,6 +201,93 @@ TEST(TracerTest, DroppedBySamplerIsNotRecordingButHasContext) {
   EXPECT_FALSE(span->GetContext().IsSampled());
   span->End();
   EXPECT_EQ(f.store->size(), 0u);
+}
+
+TEST(TracerTest, DroppedChildKeepsParentTraceIdAndTraceState) {
+  Fixture f;  // parentbased_always_on: a parent that is not sampled drops the child
+  SpanContext parent(api::trace::TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e4736"),
+                     api::trace::SpanId::FromHex("00f067aa0ba902b7"),
+                     api::trace::TraceFlags(api::trace::TraceFlags::kRandom), true,
+                     api::trace::TraceState::FromHeader("vendor=value"));
+  api::Context context =
+      api::trace::ContextWithSpan(api::Context(), std::make_shared<api::trace::NonRecordingSpan>(parent));
+  api::trace::StartSpanOptions options;
+  options.parent = &context;
+  auto span = f.tracer->StartSpan("child", options);
+  EXPECT_FALSE(span->IsRecording());
+  const SpanContext& child = span->GetContext();
+  EXPECT_TRUE(child.IsValid());
+  EXPECT_EQ(child.trace_id(), parent.trace_id());
+  EXPECT_NE(child.span_id(), parent.span_id());
+  EXPECT_FALSE(child.IsSampled());
+  EXPECT_TRUE(child.trace_flags().IsRandom());
+  EXPECT_FALSE(child.IsRemote());
+  EXPECT_EQ(child.trace_state().ToHeader(), "vendor=value");
+  span->End();
+  EXPECT_EQ(f.store->size(), 0u);
+
+  // Dropped spans handed out on one thread and released on another.
+  Fixture off({}, CreateAlwaysOffSampler());
+  std::vector<api::trace::SpanPtr> spans;
+  for (int i = 0; i < 1000; ++i) spans.push_back(off.tracer->StartSpan("s"));
+  std::set<std::string> span_ids;
+  for (const auto& s : spans) span_ids.insert(s->GetContext().span_id().ToHex());
+  EXPECT_EQ(span_ids.size(), spans.size());
+  std::thread([&] { spans.clear(); }).join();
+  EXPECT_FALSE(off.tracer->StartSpan("again")->IsRecording());
+}
+
+TEST(TracerTest, RatioSamplerDecidesOnTheSpansTraceId) {
+  auto ratio = CreateTraceIdRatioSampler(0.5);
+  Fixture f({}, CreateTraceIdRatioSampler(0.5));
+  int recorded = 0;
+  for (int i = 0; i < 2000; ++i) {
+    auto span = f.tracer->StartSpan("s");
+    const bool expected =
+        ratio->ShouldSample(api::Context(), SpanContext(), span->GetContext().trace_id(), "s",
+                            SpanKind::kInternal, {}, {})
+            .decision == Decision::kRecordAndSample;
+    ASSERT_EQ(span->IsRecording(), expected);
+    ASSERT_EQ(span->GetContext().IsSampled(), expected);
+    recorded += expected;
+    span->End();
+  }
+  EXPECT_EQ(f.store->size(), static_cast<size_t>(recorded));
+}
+
+TEST(TracerTest, CustomIdGeneratorIsCalledInOrder) {
+  class Sequential final : public IdGenerator {
+   public:
+    api::trace::TraceId GenerateTraceId() noexcept override {
+      calls += "t";
+      uint8_t b[16] = {};
+      b[15] = static_cast<uint8_t>(++n);
+      return api::trace::TraceId(b);
+    }
+    api::trace::SpanId GenerateSpanId() noexcept override {
+      calls += "s";
+      uint8_t b[8] = {};
+      b[7] = static_cast<uint8_t>(++n);
+      return api::trace::SpanId(b);
+    }
+    bool TraceIdsAreRandom() const noexcept override { return false; }
+    std::string calls;
+    int n = 0;
+  };
+  auto ids = std::make_shared<Sequential>();
+  auto store = std::make_shared<InMemorySpanStore>();
+  TracerProviderOptions options;
+  options.id_generator = ids;
+  options.processors.push_back(
+      CreateSimpleSpanProcessor(std::make_unique<InMemorySpanExporter>(store)));
+  auto provider = std::make_shared<TracerProvider>(std::move(options));
+  auto span = provider->GetTracer("x")->StartSpan("s");
+  EXPECT_EQ(ids->calls, "ts");
+  EXPECT_EQ(span->GetContext().trace_id().ToHex(), "00000000000000000000000000000001");
+  EXPECT_EQ(span->GetContext().span_id().ToHex(), "0000000000000002");
+  EXPECT_FALSE(span->GetContext().trace_flags().IsRandom());
+  span->End();
+  ASSERT_EQ(store->size(), 1u);
 }
 
 TEST(TracerTest, SameScopeGivesSameTracer) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "adot/sdk/common/env.h"
+#include "sdk/trace/builtin_sampler.h"
 
 namespace adot::sdk::trace {
 
@@ -23,6 +24,7 @@ class ConstantSampler final : public Sampler {
     return result;
   }
   std::string GetDescription() const override { return on_ ? "AlwaysOnSampler" : "AlwaysOffSampler"; }
+  uint64_t threshold() const noexcept { return on_ ? UINT64_MAX : 0; }
 
  private:
   bool on_;
@@ -52,6 +54,7 @@ class TraceIdRatioSampler final : public Sampler {
     std::snprintf(buf, sizeof(buf), "TraceIdRatioBased{%.6f}", ratio_);
     return buf;
   }
+  uint64_t threshold() const noexcept { return threshold_; }
 
  private:
   double ratio_;
@@ -92,6 +95,8 @@ class ParentBasedSampler final : public Sampler {
            ",localParentSampled:" + options_.local_parent_sampled->GetDescription() +
            ",localParentNotSampled:" + options_.local_parent_not_sampled->GetDescription() + "}";
   }
+  const Sampler* root() const noexcept { return root_.get(); }
+  const ParentBasedOptions& options() const noexcept { return options_; }
 
  private:
   std::shared_ptr<Sampler> root_;
@@ -117,7 +122,40 @@ double RatioFromEnvironment() {
   return ratio;
 }
 
+// The threshold of a constant or ratio sampler.
+bool LeafThreshold(const Sampler& sampler, uint64_t& out) noexcept {
+  if (auto* constant = dynamic_cast<const ConstantSampler*>(&sampler)) {
+    out = constant->threshold();
+    return true;
+  }
+  if (auto* ratio = dynamic_cast<const TraceIdRatioSampler*>(&sampler)) {
+    out = ratio->threshold();
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+bool internal::DescribeBuiltinSampler(const Sampler& sampler, BuiltinSampling& out) noexcept {
+  BuiltinSampling s;
+  if (auto* parent_based = dynamic_cast<const ParentBasedSampler*>(&sampler)) {
+    const ParentBasedOptions& o = parent_based->options();
+    if (!parent_based->root() || !LeafThreshold(*parent_based->root(), s.root) ||
+        !LeafThreshold(*o.remote_parent_sampled, s.remote_parent_sampled) ||
+        !LeafThreshold(*o.remote_parent_not_sampled, s.remote_parent_not_sampled) ||
+        !LeafThreshold(*o.local_parent_sampled, s.local_parent_sampled) ||
+        !LeafThreshold(*o.local_parent_not_sampled, s.local_parent_not_sampled)) {
+      return false;
+    }
+  } else {
+    if (!LeafThreshold(sampler, s.root)) return false;
+    s.remote_parent_sampled = s.remote_parent_not_sampled = s.local_parent_sampled =
+        s.local_parent_not_sampled = s.root;
+  }
+  out = s;
+  return true;
+}
 
 std::unique_ptr<Sampler> CreateAlwaysOnSampler() { return std::make_unique<ConstantSampler>(true); }
 std::unique_ptr<Sampler> CreateAlwaysOffSampler() {

@@ -1,5 +1,7 @@
 #include "sdk/trace/span_data_pool.h"
 
+#include <algorithm>
+
 #include "sdk/common/bounded_queue.h"
 
 namespace adot::sdk::trace::internal {
@@ -31,6 +33,11 @@ void Clear(SpanData& s) {
   s.status_message.clear();
 }
 
+void DropReferences(SpanData& span) noexcept {
+  span.instrumentation.reset();
+  span.trace_state.reset();
+}
+
 }  // namespace
 
 std::unique_ptr<SpanData> AcquireSpanData() {
@@ -42,9 +49,23 @@ std::unique_ptr<SpanData> AcquireSpanData() {
 }
 
 void RecycleSpanData(std::unique_ptr<SpanData> span) noexcept {
-  span->instrumentation.reset();
-  span->trace_state.reset();
+  DropReferences(*span);
   if (Pool().Push(span.get())) span.release();
+}
+
+void RecycleSpanData(std::vector<std::unique_ptr<SpanData>>& spans) noexcept {
+  constexpr size_t kChunk = 64;
+  SpanData* records[kChunk];
+  for (size_t start = 0; start < spans.size(); start += kChunk) {
+    const size_t n = std::min(kChunk, spans.size() - start);
+    for (size_t i = 0; i < n; ++i) {
+      DropReferences(*spans[start + i]);
+      records[i] = spans[start + i].get();
+    }
+    const size_t pushed = Pool().PushBulk(records, n);
+    for (size_t i = 0; i < pushed; ++i) spans[start + i].release();
+  }
+  spans.clear();  // deletes the records the pool had no room for
 }
 
 }  // namespace adot::sdk::trace::internal

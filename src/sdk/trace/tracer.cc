@@ -4,6 +4,8 @@
 
 #include <mutex>
 
+#include "sdk/common/thread_cache.h"
+#include "sdk/trace/ids.h"
 #include "sdk/trace/span_data_pool.h"
 
 namespace adot::sdk::trace {
@@ -31,10 +33,8 @@ uint32_t CopyAttributes(api::AttributeView in, OwnedAttributes& out, size_t max_
   return dropped;
 }
 
-const api::Context& EmptyContext() {
-  static const api::Context empty;
-  return empty;
-}
+constinit const api::Context kEmptyContext;
+constinit const SpanContext kInvalidContext;
 
 }  // namespace
 
@@ -44,82 +44,166 @@ Tracer::Tracer(std::shared_ptr<ProviderState> state, InstrumentationScope scope)
   shared->resource = state->resource;
   shared->provider = std::move(state);
   shared_ = std::move(shared);
+  state_ = shared_->provider.get();
 }
+
+namespace {
+
+const api::Context& ParentContext(const api::trace::StartSpanOptions& options) noexcept {
+  if (options.root) return kEmptyContext;
+  return options.parent ? *options.parent : api::internal::CurrentContextSlot();
+}
+
+// The parent span's context (possibly invalid), or the invalid context when there is no span.
+const SpanContext& ParentSpanContext(const api::Context& parent_context) noexcept {
+  if (parent_context.empty()) return kInvalidContext;
+  const auto* span = parent_context.GetValuePtr<api::trace::Span>(api::trace::SpanContextKey());
+  return span ? span->GetContext() : kInvalidContext;
+}
+
+// A dropped span: only its SpanContext, in a block from the thread's cache.
+[[gnu::always_inline]] inline api::trace::SpanPtr NonRecording(SpanContext context) noexcept {
+  return std::allocate_shared<api::trace::NonRecordingSpan>(
+      sdk::internal::ThreadCacheAllocator<api::trace::NonRecordingSpan>(), std::move(context));
+}
+
+}  // namespace
 
 api::trace::SpanPtr Tracer::StartSpan(std::string_view name, api::AttributeView attributes,
                                       const api::trace::StartSpanOptions& options) noexcept {
-  ProviderState& state = *shared_->provider;
+  const ProviderState& state = *state_;
+  if (!state.builtin_sampler_and_ids) [[unlikely]] return StartSpanGeneral(name, attributes, options);
+  if (state.shut_down.load(std::memory_order_relaxed)) [[unlikely]] return api::trace::InvalidSpan();
+
+  // A built-in sampler with built-in ids: the decision is a threshold on the trace id, ids have no
+  // side effects, and a dropped span needs nothing but its SpanContext.
+  const api::Context& parent_context = ParentContext(options);
+  const SpanContext& parent = ParentSpanContext(parent_context);
+  api::trace::TraceId trace_id;
+  api::trace::SpanId span_id;
+  uint8_t flags;
+  if (!parent.IsValid()) {
+    if (state.id_kind == internal::IdGeneratorKind::kRandom) {
+      internal::RandomTraceAndSpanId(trace_id, span_id);
+    } else {
+      trace_id = internal::XRayTraceId();
+      span_id = internal::RandomSpanId();
+    }
+    flags = TraceFlags::kRandom;  // both built-in generators' trace ids are random (W3C Level 2)
+  } else {
+    trace_id = parent.trace_id();
+    span_id = internal::RandomSpanId();
+    flags = parent.trace_flags().bits() & TraceFlags::kRandom;
+  }
+  if (!state.builtin_sampling.ShouldSample(parent, trace_id)) {
+    return NonRecording(
+        SpanContext(trace_id, span_id, TraceFlags(flags), false, parent.trace_state_ptr()));
+  }
+  return StartRecording(name, attributes, options, parent_context, parent,
+                        SpanContext(trace_id, span_id, TraceFlags(flags | TraceFlags::kSampled),
+                                    false, parent.trace_state_ptr()),
+                        nullptr);
+}
+
+api::trace::SpanPtr Tracer::StartSpanGeneral(std::string_view name, api::AttributeView attributes,
+                                             const api::trace::StartSpanOptions& options) noexcept {
+  ProviderState& state = *state_;
   if (state.shut_down.load(std::memory_order_relaxed)) return api::trace::InvalidSpan();
 
-  const api::Context& parent_context =
-      options.root ? EmptyContext()
-                   : (options.parent ? *options.parent : api::internal::CurrentContextSlot());
-  const api::trace::Span* parent_span =
-      options.root ? nullptr : parent_context.GetValuePtr<api::trace::Span>(api::trace::SpanContextKey());
-  static const SpanContext kInvalid;
-  const SpanContext& parent = parent_span ? parent_span->GetContext() : kInvalid;
+  const api::Context& parent_context = ParentContext(options);
+  const SpanContext& parent = ParentSpanContext(parent_context);
   const bool has_parent = parent.IsValid();
 
+  // The generator is called in the specified order: trace id, sampler, span id.
+  const internal::IdGeneratorKind id_kind = state.id_kind;
   IdGenerator& ids = *state.id_generator;
-  const api::trace::TraceId trace_id = has_parent ? parent.trace_id() : ids.GenerateTraceId();
-  SamplingResult sampling = state.sampler->ShouldSample(parent_context, parent, trace_id, name,
-                                                        options.kind, attributes, options.links);
-  const api::trace::SpanId span_id = ids.GenerateSpanId();
+  api::trace::TraceId trace_id;
+  if (has_parent) {
+    trace_id = parent.trace_id();
+  } else if (id_kind == internal::IdGeneratorKind::kRandom) {
+    trace_id = internal::RandomTraceId();
+  } else if (id_kind == internal::IdGeneratorKind::kXRay) {
+    trace_id = internal::XRayTraceId();
+  } else {
+    trace_id = ids.GenerateTraceId();
+  }
+  SamplingResult sampling;
+  if (state.sampler_is_builtin) {
+    sampling.decision = state.builtin_sampling.ShouldSample(parent, trace_id)
+                            ? Decision::kRecordAndSample
+                            : Decision::kDrop;
+  } else {
+    sampling = state.sampler->ShouldSample(parent_context, parent, trace_id, name, options.kind,
+                                           attributes, options.links);
+  }
+  const api::trace::SpanId span_id =
+      id_kind == internal::IdGeneratorKind::kCustom ? ids.GenerateSpanId() : internal::RandomSpanId();
 
   uint8_t flags = 0;
   if (sampling.decision == Decision::kRecordAndSample) flags |= TraceFlags::kSampled;
   // Level 2: keep the parent's random bit; for a new trace, say whether our ids are random.
-  if (has_parent ? parent.trace_flags().IsRandom() : ids.TraceIdsAreRandom()) {
+  if (has_parent ? parent.trace_flags().IsRandom()
+                 : (id_kind != internal::IdGeneratorKind::kCustom || ids.TraceIdsAreRandom())) {
     flags |= TraceFlags::kRandom;
   }
   auto trace_state =
       sampling.replace_trace_state ? std::move(sampling.trace_state) : parent.trace_state_ptr();
-  SpanContext context(trace_id, span_id, TraceFlags(flags), false, trace_state);
+  SpanContext context(trace_id, span_id, TraceFlags(flags), false, std::move(trace_state));
+  if (sampling.decision == Decision::kDrop) return NonRecording(std::move(context));
+  return StartRecording(name, attributes, options, parent_context, parent, std::move(context),
+                        &sampling.attributes);
+}
 
-  if (sampling.decision == Decision::kDrop) {
-    return std::make_shared<api::trace::NonRecordingSpan>(std::move(context));
-  }
-
+api::trace::SpanPtr Tracer::StartRecording(std::string_view name, api::AttributeView attributes,
+                                           const api::trace::StartSpanOptions& options,
+                                           const api::Context& parent_context,
+                                           const SpanContext& parent, SpanContext context,
+                                           const OwnedAttributes* sampler_attributes) noexcept {
+  ProviderState& state = *state_;
   const SpanLimits& limits = state.limits;
   auto data = internal::AcquireSpanData();
-  data->trace_id = trace_id;
-  data->span_id = span_id;
-  if (has_parent) {
+  data->trace_id = context.trace_id();
+  data->span_id = context.span_id();
+  if (parent.IsValid()) {
     data->parent_span_id = parent.span_id();
     data->parent_is_remote = parent.IsRemote();
   }
-  data->flags = TraceFlags(flags);
-  data->trace_state = std::move(trace_state);
+  data->flags = context.trace_flags();
+  data->trace_state = context.trace_state_ptr();
   data->name.assign(name);
   data->kind = options.kind;
   data->start_time_unix_nano = options.start_time_unix_nano ? options.start_time_unix_nano
                                                             : NowUnixNano();
-  if (!attributes.empty() || !sampling.attributes.empty()) {
+  const bool sampler_added = sampler_attributes && !sampler_attributes->empty();
+  if (!attributes.empty() || sampler_added) {
     data->dropped_attributes_count = CopyAttributes(attributes, data->attributes,
                                                     limits.attribute_count,
                                                     limits.attribute_value_length);
-    for (const auto& kv : sampling.attributes) {
-      // Sampler attributes are already owned; re-check the limits on insertion.
-      bool stored = false;
-      for (auto& existing : data->attributes) {
-        if (existing.key == kv.key) {
-          existing.value = kv.value;
-          stored = true;
-          break;
+    if (sampler_added) {
+      for (const auto& kv : *sampler_attributes) {
+        // Sampler attributes are already owned; re-check the limits on insertion.
+        bool stored = false;
+        for (auto& existing : data->attributes) {
+          if (existing.key == kv.key) {
+            existing.value = kv.value;
+            stored = true;
+            break;
+          }
         }
-      }
-      if (!stored) {
-        if (data->attributes.size() < limits.attribute_count) {
-          data->attributes.push_back(kv);
-        } else {
-          ++data->dropped_attributes_count;
+        if (!stored) {
+          if (data->attributes.size() < limits.attribute_count) {
+            data->attributes.push_back(kv);
+          } else {
+            ++data->dropped_attributes_count;
+          }
         }
       }
     }
   }
   data->instrumentation = shared_;
 
-  auto span = std::make_shared<Span>(std::move(data), context);
+  auto span = std::allocate_shared<Span>(sdk::internal::ThreadCacheAllocator<Span>(),
+                                        std::move(data), std::move(context));
   for (const auto& link : options.links) {
     span->AddLink(link.context, link.attributes);
   }

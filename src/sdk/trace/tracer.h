@@ -27,7 +27,19 @@ class Tracer final : public api::trace::Tracer {
   const InstrumentationScope& scope() const noexcept { return shared_->scope; }
 
  private:
+  // StartSpan for a custom sampler or id generator.
+  [[gnu::noinline]] api::trace::SpanPtr StartSpanGeneral(
+      std::string_view name, api::AttributeView attributes,
+      const api::trace::StartSpanOptions& options) noexcept;
+  // The sampled (or record-only) part of StartSpan, out of line so the dropped path stays small.
+  [[gnu::noinline]] api::trace::SpanPtr StartRecording(
+      std::string_view name, api::AttributeView attributes,
+      const api::trace::StartSpanOptions& options, const api::Context& parent_context,
+      const api::trace::SpanContext& parent, api::trace::SpanContext context,
+      const OwnedAttributes* sampler_attributes) noexcept;
+
   std::shared_ptr<const TracerShared> shared_;
+  ProviderState* state_;  // shared_->provider, one load closer
 };
 
 // Tiny spin lock: span methods hold it for a few dozen nanoseconds and are rarely contended.
@@ -46,8 +58,8 @@ class SpinLock {
 
 class Span final : public RecordingSpan {
  public:
-  Span(std::unique_ptr<SpanData> data, const api::trace::SpanContext& context) noexcept
-      : data_(std::move(data)), context_(context) {}
+  Span(std::unique_ptr<SpanData> data, api::trace::SpanContext context) noexcept
+      : data_(std::move(data)), context_(std::move(context)) {}
 
   void SetAttribute(std::string_view key, const api::AttributeValue& value) noexcept override;
   void AddEvent(std::string_view name, api::AttributeView attributes,

@@ -25,6 +25,11 @@ TracerProvider::TracerProvider(TracerProviderOptions options)
                                           CreateAlwaysOnSampler()));
   state_->id_generator = options.id_generator ? std::move(options.id_generator)
                                               : std::shared_ptr<IdGenerator>(CreateRandomIdGenerator());
+  state_->id_kind = internal::KindOf(*state_->id_generator);
+  state_->sampler_is_builtin =
+      internal::DescribeBuiltinSampler(*state_->sampler, state_->builtin_sampling);
+  state_->builtin_sampler_and_ids =
+      state_->sampler_is_builtin && state_->id_kind != internal::IdGeneratorKind::kCustom;
   state_->limits = options.limits;
   for (auto& p : options.processors)
     if (p) state_->processors.push_back(std::move(p));

@@ -93,10 +93,21 @@ class NonRecordingSpan final : public Span {
   SpanContext context_;
 };
 
+namespace internal {
+// Holds the invalid span and never destroys it, so it stays usable during static destruction. At
+// namespace scope and constant-initialised, reading it needs no guard (a function-local static
+// with a non-trivial destructor would test one on every call).
+union InvalidSpanStorage {
+  NonRecordingSpan span;
+  constexpr InvalidSpanStorage() noexcept : span() {}
+  ~InvalidSpanStorage() {}
+};
+inline constinit InvalidSpanStorage invalid_span_storage;
+}  // namespace internal
+
 // The shared invalid span. It owns no control block, so copying the pointer costs no atomics.
 inline SpanPtr InvalidSpan() noexcept {
-  static constinit NonRecordingSpan invalid;  // constant-initialised: no guard on each call
-  return SpanPtr(SpanPtr(), &invalid);
+  return SpanPtr(SpanPtr(), &internal::invalid_span_storage.span);
 }
 
 // The key of the active span. Defined in libadot_api: a key defined in a header would be a

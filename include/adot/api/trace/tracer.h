@@ -49,10 +49,16 @@ class NoopTracer final : public Tracer {
   SpanPtr StartSpan(std::string_view, AttributeView, const StartSpanOptions& options) noexcept override {
     if (options.root) return InvalidSpan();
     const Context& parent = options.parent ? *options.parent : api::internal::CurrentContextSlot();
-    if (parent.empty()) return InvalidSpan();
-    auto span = parent.GetValue<Span>(SpanContextKey());
+    if (parent.empty()) [[likely]] return InvalidSpan();
+    return FromParent(parent);
+  }
+
+ private:
+  // Out of line so the common case (no parent) stays a few instructions with no stack frame.
+  [[gnu::noinline]] static SpanPtr FromParent(const Context& parent) noexcept {
+    const Span* span = parent.GetValuePtr<Span>(SpanContextKey());
     if (!span || !span->GetContext().IsValid()) return InvalidSpan();
-    if (!span->IsRecording()) return std::const_pointer_cast<Span>(span);
+    if (!span->IsRecording()) return std::const_pointer_cast<Span>(parent.GetValue<Span>(SpanContextKey()));
     return std::make_shared<NonRecordingSpan>(span->GetContext());
   }
 };
