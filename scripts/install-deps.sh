@@ -39,8 +39,10 @@ fi
 # The interop tests use the official OpenTelemetry JS packages, each folder pinned by its
 # package-lock.json: tests/interop/js (an OTLP sink decoding with the JS generated code),
 # tests/interop/propagation/js (the JS propagators), tests/interop/collector-js (the JS SDK and OTLP
-# exporters sending spans, metrics and logs to the collector). `npm ci` runs only when node_modules
-# is missing or older than the lock file, so running this script again does nothing.
+# exporters sending spans, metrics and logs to the collector), tests/interop/sigv4-js (the aws4
+# package, an independent SigV4 signer checking the collector's sigv4auth signatures). `npm ci` runs
+# only when node_modules is missing or older than the lock file, so running this script again does
+# nothing.
 # --prefer-offline takes what the npm cache already has without asking the registry; when the
 # registry cannot be reached, --offline installs from the cache alone. No package needs an install
 # script (--ignore-scripts).
@@ -60,4 +62,5 @@ npm_ci_pinned() {
 npm_ci_pinned tests/interop/js
 npm_ci_pinned tests/interop/propagation/js
 npm_ci_pinned tests/interop/collector-js
+npm_ci_pinned tests/interop/sigv4-js
 # <<< test npm packages <<<

@@ -428,6 +428,27 @@ class ProfileProvider : public CredentialsProvider {
   std::string profile_name_;
 };
 
+// ---- assume role ----------------------------------------------------------------------------------
+
+class AssumeRoleProvider : public CredentialsProvider {
+ public:
+  AssumeRoleProvider(Context ctx, std::shared_ptr<CredentialsProvider> source, internal::AssumeRoleRequest request)
+      : ctx_(std::move(ctx)), source_(std::move(source)), request_(std::move(request)) {}
+
+  CredentialsResult GetCredentials() override {
+    CredentialsResult source = source_->GetCredentials();
+    if (!source.ok()) return CredentialsResult::Error("assume role " + request_.role_arn + ": " + source.error);
+    internal::AssumeRoleRequest request = request_;
+    if (request.session_name.empty()) request.session_name = DefaultSessionName(ctx_);
+    return internal::AssumeRole(ctx_, request, source.credentials);
+  }
+
+ private:
+  Context ctx_;
+  std::shared_ptr<CredentialsProvider> source_;
+  internal::AssumeRoleRequest request_;
+};
+
 // ---- chain and cache -------------------------------------------------------------------------------
 
 class ChainProvider : public CredentialsProvider {
@@ -521,6 +542,18 @@ std::shared_ptr<CredentialsProvider> CreateContainerCredentialsProvider(Provider
 
 std::shared_ptr<CredentialsProvider> CreateInstanceProfileCredentialsProvider(ProviderOptions options) {
   return std::make_shared<InstanceProfileProvider>(Context::From(options));
+}
+
+std::shared_ptr<CredentialsProvider> CreateAssumeRoleCredentialsProvider(std::shared_ptr<CredentialsProvider> source,
+                                                                         std::string role_arn,
+                                                                         std::string session_name,
+                                                                         std::string region,
+                                                                         ProviderOptions options) {
+  internal::AssumeRoleRequest request;
+  request.role_arn = std::move(role_arn);
+  request.session_name = std::move(session_name);
+  request.region = std::move(region);
+  return std::make_shared<AssumeRoleProvider>(Context::From(options), std::move(source), std::move(request));
 }
 
 std::shared_ptr<CredentialsProvider> CreateChainCredentialsProvider(

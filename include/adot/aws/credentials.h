@@ -126,6 +126,18 @@ std::shared_ptr<CredentialsProvider> CreateContainerCredentialsProvider(Provider
 // .../<role>. Off when AWS_EC2_METADATA_DISABLED=true.
 std::shared_ptr<CredentialsProvider> CreateInstanceProfileCredentialsProvider(ProviderOptions options);
 
+// STS AssumeRole of role_arn, signed with the credentials of source (e.g. the default chain), as a
+// profile's role_arn + source_profile does. region: STS's (the endpoint
+// https://sts.<region>.amazonaws.com and the signing region; empty: us-east-1);
+// options.sts_endpoint replaces the endpoint, options.sts_timeout and options.http are used.
+// session_name empty: "adot-cpp-<milliseconds since the epoch>". Not cached: wrap it in
+// CreateCachingCredentialsProvider.
+std::shared_ptr<CredentialsProvider> CreateAssumeRoleCredentialsProvider(std::shared_ptr<CredentialsProvider> source,
+                                                                         std::string role_arn,
+                                                                         std::string session_name,
+                                                                         std::string region,
+                                                                         ProviderOptions options);
+
 // The first provider that succeeds; the error lists every provider's reason.
 std::shared_ptr<CredentialsProvider> CreateChainCredentialsProvider(
     std::vector<std::pair<std::string, std::shared_ptr<CredentialsProvider>>> named_providers);

@@ -24,6 +24,15 @@ const char* KindSectionName(Kind k) {
   return "?";
 }
 
+void ExtensionDirectory::Add(std::string id, std::shared_ptr<Extension> extension) {
+  extensions_[std::move(id)] = std::move(extension);
+}
+
+std::shared_ptr<Extension> ExtensionDirectory::Find(const std::string& id) const {
+  auto it = extensions_.find(id);
+  return it == extensions_.end() ? nullptr : it->second;
+}
+
 bool Factory::Supports(Signal s) const {
   return std::find(signals.begin(), signals.end(), s) != signals.end();
 }

@@ -54,14 +54,39 @@ enum class Kind { kReceiver, kProcessor, kExporter, kExtension };
 const char* KindName(Kind k);        // "receiver"
 const char* KindSectionName(Kind k);  // "receivers"
 
+// A component's reference to an extension, e.g. {"exporters.otlphttp.auth.authenticator",
+// "sigv4auth"}: the service checks, when it is created, that the extension is configured, listed in
+// service.extensions and of the right kind (see core/auth.h).
+struct ExtensionRef {
+  std::string path;  // the full key path, for errors
+  std::string id;
+};
+
 struct ComponentConfig {
   virtual ~ComponentConfig() = default;
+  // auth.authenticator of an HTTP client (ParseClientAuth, core/auth.h).
+  std::vector<ExtensionRef> http_client_authenticators;
+};
+
+// The extensions of service.extensions by id. The service creates (and starts) them before every
+// other component, which find the ones they use here.
+class ExtensionDirectory {
+ public:
+  void Add(std::string id, std::shared_ptr<Extension> extension);
+  // Null when no extension of service.extensions has this id.
+  std::shared_ptr<Extension> Find(const std::string& id) const;
+
+ private:
+  std::map<std::string, std::shared_ptr<Extension>> extensions_;
 };
 
 struct CreateSettings {
   std::string id;        // "otlphttp/backend"
   Signal signal = Signal::kTraces;  // not meaningful for receivers and extensions
   std::string pipeline;  // processors: "traces/app"
+  // Set by the service for receivers, processors and exporters; null when a test creates a
+  // component on its own.
+  std::shared_ptr<const ExtensionDirectory> extensions = nullptr;
 };
 
 // Set by the service: extensions (health_check) read it.

@@ -198,7 +198,8 @@ Status FanoutConsumer::Consume(PData data) {
   return result;
 }
 
-bool Graph::Build(const CollectorConfig& config, const Registry& registry, ConfigErrors& errors) {
+bool Graph::Build(const CollectorConfig& config, const Registry& registry, ConfigErrors& errors,
+                  std::shared_ptr<const ExtensionDirectory> extensions) {
   auto cfg = [&](Kind kind, const std::string& id) -> const ComponentConfig* {
     auto it = config.components.find(kind);
     if (it == config.components.end()) return nullptr;
@@ -222,7 +223,7 @@ bool Graph::Build(const CollectorConfig& config, const Registry& registry, Confi
         errors.Add("exporters." + id, "not configured");
         continue;
       }
-      CreateSettings s{id, p.signal, p.id};
+      CreateSettings s{id, p.signal, p.id, extensions};
       auto e = f->create_exporter(*c, s);
       if (!e) {
         errors.Add("exporters." + id, "could not be created");
@@ -251,7 +252,7 @@ bool Graph::Build(const CollectorConfig& config, const Registry& registry, Confi
         errors.Add("processors." + id, "not configured");
         return false;
       }
-      CreateSettings s{id, p.signal, p.id};
+      CreateSettings s{id, p.signal, p.id, extensions};
       auto& items = processor_items_[id + "/" + SignalName(p.signal)];
       if (!items) items = std::make_unique<ItemCounters>();
       auto proc = f->create_processor(*c, s, std::make_shared<CountingConsumer>(next, &items->outgoing));
@@ -290,7 +291,7 @@ bool Graph::Build(const CollectorConfig& config, const Registry& registry, Confi
         errors.Add("receivers." + id, "not configured");
         return false;
       }
-      CreateSettings s{id, p.signal, p.id};
+      CreateSettings s{id, p.signal, p.id, extensions};
       auto r = f->create_receiver(*c, s);
       if (!r) {
         errors.Add("receivers." + id, "could not be created");

@@ -57,8 +57,10 @@ class Graph {
   Graph(const Graph&) = delete;
   Graph& operator=(const Graph&) = delete;
 
-  // Creates every component of the pipelines. Creation errors are added to errors.
-  bool Build(const CollectorConfig& config, const Registry& registry, ConfigErrors& errors);
+  // Creates every component of the pipelines, which find the extensions they use in extensions.
+  // Creation errors are added to errors.
+  bool Build(const CollectorConfig& config, const Registry& registry, ConfigErrors& errors,
+             std::shared_ptr<const ExtensionDirectory> extensions = nullptr);
   Status StartAll();
   void ShutdownAll(Deadline deadline);
 

@@ -70,6 +70,25 @@ bool HttpClient::ParseUrl(const std::string& url, Target& t, std::string& error)
   return true;
 }
 
+std::string HttpClient::HostHeader(const Target& t) {
+  std::string host = t.host.find(':') != std::string::npos ? "[" + t.host + "]" : t.host;
+  if ((t.tls && t.port != 443) || (!t.tls && t.port != 80)) host += ":" + std::to_string(t.port);
+  return host;
+}
+
+bool HttpClient::HostAndTarget(const std::string& url, std::string& host, std::string& target, std::string& error) {
+  Target t;
+  if (!ParseUrl(url, t, error)) return false;
+  host = HostHeader(t);
+  target = t.path;
+  return true;
+}
+
+bool HttpClient::SendableHeader(std::string_view name, std::string_view value) {
+  // Header injection guard: values are configuration, but a newline must never split a header.
+  return name.find_first_of("\r\n:") == std::string_view::npos && value.find_first_of("\r\n") == std::string_view::npos;
+}
+
 void HttpClient::Send(const common::HttpRequest& req, common::HttpResponse& resp) {
   resp.Clear();
   auto fail = [&](HttpError e, std::string m) {
@@ -140,14 +159,9 @@ void HttpClient::Exchange(const Target& t, const common::HttpRequest& req, std::
                                                      : st.message();
     }
   };
-  bool ipv6 = t.host.find(':') != std::string::npos;
-  std::string head = req.method + " " + t.path + " HTTP/1.1\r\nHost: " + (ipv6 ? "[" + t.host + "]" : t.host);
-  if ((t.tls && t.port != 443) || (!t.tls && t.port != 80)) head += ":" + std::to_string(t.port);
-  head += "\r\n";
+  std::string head = req.method + " " + t.path + " HTTP/1.1\r\nHost: " + HostHeader(t) + "\r\n";
   auto add = [&](const std::string& k, const std::string& v) {
-    // Header injection guard: values are configuration, but a newline must never split a header.
-    if (k.find_first_of("\r\n:") != std::string::npos || v.find_first_of("\r\n") != std::string::npos) return;
-    head += k + ": " + v + "\r\n";
+    if (SendableHeader(k, v)) head += k + ": " + v + "\r\n";
   };
   for (const auto& [k, v] : options_.headers) add(k, v);
   for (const auto& [k, v] : req.headers) add(k, v);

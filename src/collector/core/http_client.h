@@ -26,6 +26,12 @@ class HttpClient {
   // Aborts the request in progress and every later one (kCancelled).
   void Cancel();
 
+  // The Host header and request target Send() writes for url: "example.com", "[::1]:8443";
+  // "/v1/traces?a=b". False (and error) when Send() would refuse the URL.
+  static bool HostAndTarget(const std::string& url, std::string& host, std::string& target, std::string& error);
+  // False for a header Send() leaves out (a name with CR, LF or ':', a value with CR or LF).
+  static bool SendableHeader(std::string_view name, std::string_view value);
+
  private:
   struct Target {
     bool tls = false;
@@ -34,6 +40,7 @@ class HttpClient {
     std::string path;  // with the query
   };
   static bool ParseUrl(const std::string& url, Target& target, std::string& error);
+  static std::string HostHeader(const Target& target);
   // One attempt on the open connection; nothing_received: it failed before any response byte.
   void Exchange(const Target& t, const common::HttpRequest& req, std::string_view body,
                 NetConnection::Deadline deadline, common::HttpResponse& resp, bool& nothing_received);

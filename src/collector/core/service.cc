@@ -1,7 +1,9 @@
 #include "collector/core/service.h"
 
 #include <map>
+#include <set>
 
+#include "collector/core/auth.h"
 #include "collector/core/telemetry.h"
 
 namespace adot::collector {
@@ -30,6 +32,35 @@ void LogFinalCounts() {
   for (const auto& [component, counts] : lines) Log(LogLevel::kInfo, component, "final counts:" + counts);
 }
 
+// Every auth.authenticator of the components the pipelines use names an extension that is
+// configured, in service.extensions, and an HTTP client authenticator.
+void CheckClientAuthReferences(const CollectorConfig& config, const ExtensionDirectory& extensions,
+                               ConfigErrors& errors) {
+  std::set<std::pair<Kind, std::string>> used;
+  for (const auto& p : config.pipelines) {
+    for (const auto& id : p.receivers) used.insert({Kind::kReceiver, id});
+    for (const auto& id : p.processors) used.insert({Kind::kProcessor, id});
+    for (const auto& id : p.exporters) used.insert({Kind::kExporter, id});
+  }
+  const auto* configured_extensions = [&]() -> const std::map<std::string, std::unique_ptr<ComponentConfig>>* {
+    auto it = config.components.find(Kind::kExtension);
+    return it == config.components.end() ? nullptr : &it->second;
+  }();
+  for (const auto& [kind, cfgs] : config.components) {
+    for (const auto& [id, cfg] : cfgs) {
+      if (!used.count({kind, id})) continue;
+      for (const auto& ref : cfg->http_client_authenticators) {
+        if (!configured_extensions || !configured_extensions->count(ref.id))
+          errors.Add(ref.path, "references extension \"" + ref.id + "\" which is not configured");
+        else if (!extensions.Find(ref.id))
+          errors.Add(ref.path, "extension \"" + ref.id + "\" is not listed in service.extensions");
+        else if (!std::dynamic_pointer_cast<HttpClientAuthenticator>(extensions.Find(ref.id)))
+          errors.Add(ref.path, "extension \"" + ref.id + "\" is not an HTTP client authenticator");
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<Service> Service::Create(const YAML::Node& config, const Registry& registry,
@@ -49,11 +80,17 @@ std::unique_ptr<Service> Service::Create(const YAML::Node& config, const Registr
     CreateSettings cs;
     cs.id = id;
     auto ext = f->create_extension(*it->second, cs, s->host_);
-    if (!ext) errors.Add("extensions." + id, "could not be created");
-    else s->extensions_.emplace_back(id, std::move(ext));
+    if (!ext) {
+      errors.Add("extensions." + id, "could not be created");
+      continue;
+    }
+    s->directory_->Add(id, ext);
+    s->extensions_.emplace_back(id, std::move(ext));
   }
   if (!errors.empty()) return nullptr;
-  if (!s->graph_.Build(s->config_, registry, errors)) return nullptr;
+  CheckClientAuthReferences(s->config_, *s->directory_, errors);
+  if (!errors.empty()) return nullptr;
+  if (!s->graph_.Build(s->config_, registry, errors, s->directory_)) return nullptr;
   return s;
 }
 

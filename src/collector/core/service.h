@@ -25,6 +25,7 @@ class Service {
   CollectorConfig config_;
   Graph graph_;
   std::vector<std::pair<std::string, std::shared_ptr<Extension>>> extensions_;
+  std::shared_ptr<ExtensionDirectory> directory_ = std::make_shared<ExtensionDirectory>();
   std::shared_ptr<HostStatus> host_ = std::make_shared<HostStatus>();
   size_t started_extensions_ = 0;
 };

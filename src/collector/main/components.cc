@@ -39,6 +39,9 @@
 #ifdef ADOT_COLLECTOR_WITH_HEALTH_CHECK_extension
 #include "collector/extensions/health_check/health_check.h"
 #endif
+#ifdef ADOT_COLLECTOR_WITH_SIGV4AUTH_extension
+#include "collector/extensions/sigv4auth/sigv4auth_extension.h"
+#endif
 
 namespace adot::collector {
 
@@ -82,6 +85,9 @@ Registry BuiltinComponents() {
 #endif
 #ifdef ADOT_COLLECTOR_WITH_HEALTH_CHECK_extension
   r.Add(HealthCheckExtensionFactory());
+#endif
+#ifdef ADOT_COLLECTOR_WITH_SIGV4AUTH_extension
+  r.Add(Sigv4AuthExtensionFactory());
 #endif
   return r;
 }

@@ -75,6 +75,15 @@ TEST(OtlpHttpExporterTest, JsonPerSignalEndpointWithoutCompression) {
   e->Shutdown(Clock::now() + 2s);
 }
 
+TEST(OtlpHttpExporterTest, OneSignalEndpointIsEnoughButAnotherSignalFailsAtStart) {
+  auto traces = MakeExporter("{traces_endpoint: 'http://127.0.0.1:1/t'}", Signal::kTraces);
+  EXPECT_TRUE(traces->Start().ok());
+  traces->Shutdown(Clock::now() + 1s);
+  Status st = MakeExporter("{traces_endpoint: 'http://127.0.0.1:1/t'}", Signal::kMetrics)->Start();
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(st.message(), "no endpoint for metrics: set endpoint or metrics_endpoint");
+}
+
 TEST(OtlpHttpExporterTest, RetriesRetryableStatusesAndDropsPermanentOnes) {
   HttpTestServer server;
   server.Enqueue(TestResponse::Status(503).WithHeader("Retry-After", "0"));

@@ -221,7 +221,7 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"unknown_component_key", "receivers: {otlp: {protocols: {http: {endpoint: 'localhost:1', bogus: 1}}}}\nexporters: {debug: {verbosty: basic}}\nservice: {pipelines: {traces: {receivers: [otlp], exporters: [debug]}}}",
                   {"receivers.otlp.protocols.http.bogus: unknown key", "exporters.debug.verbosty: unknown key"}},
         ErrorCase{"otlphttp_endpoint_empty", "receivers: {otlp: {protocols: {http: }}}\nexporters: {otlphttp/app: {endpoint: ''}}\nservice: {pipelines: {traces: {receivers: [otlp], exporters: [otlphttp/app]}}}",
-                  {"exporters.otlphttp/app.endpoint: must not be empty (or set traces_endpoint, metrics_endpoint and logs_endpoint)"}},
+                  {"exporters.otlphttp/app.endpoint: must not be empty (or set traces_endpoint, metrics_endpoint or logs_endpoint)"}},
         ErrorCase{"otlphttp_bad_values", "receivers: {otlp: {protocols: {http: }}}\nexporters: {otlphttp: {endpoint: 'ftp://x', encoding: xml, compression: zstd, timeout: soon, sending_queue: {num_consumers: 0}, retry_on_failure: {enabled: maybe, max_interval: 1s}}}\nservice: {pipelines: {traces: {receivers: [otlp], exporters: [otlphttp]}}}",
                   {"exporters.otlphttp.endpoint: must be an http:// or https:// URL, got \"ftp://x\"",
                    "exporters.otlphttp.encoding: must be proto or json, got \"xml\"",

@@ -3,6 +3,7 @@
 #include <mutex>
 #include <set>
 
+#include "collector/core/auth.h"
 #include "collector/core/exporter_helper.h"
 #include "collector/core/http_client.h"
 #include "collector/core/partial_success.h"
@@ -19,6 +20,7 @@ struct OtlpHttpConfig : ComponentConfig {
   std::map<std::string, std::string> headers;
   std::string ca_file, cert_file, key_file;
   bool insecure_skip_verify = false;
+  std::string authenticator;  // auth.authenticator: an extension id
   ExporterHelperSettings helper;
 };
 
@@ -29,14 +31,16 @@ std::unique_ptr<ComponentConfig> Parse(ConfigReader& r) {
   c->helper.timeout = std::chrono::seconds(30);  // confighttp's client timeout
   c->endpoint = r.String("endpoint");
   const char* keys[3] = {"traces_endpoint", "metrics_endpoint", "logs_endpoint"};
-  bool all_signals = true;
+  bool any_signal = false;
   for (int i = 0; i < 3; ++i) {
     c->signal_endpoints[i] = r.String(keys[i]);
-    if (c->signal_endpoints[i].empty()) all_signals = false;
-    else if (!ValidUrl(c->signal_endpoints[i])) r.Error(keys[i], "must be an http:// or https:// URL");
+    if (c->signal_endpoints[i].empty()) continue;
+    any_signal = true;
+    if (!ValidUrl(c->signal_endpoints[i])) r.Error(keys[i], "must be an http:// or https:// URL");
   }
-  if (c->endpoint.empty() && !all_signals)
-    r.Error("endpoint", "must not be empty (or set traces_endpoint, metrics_endpoint and logs_endpoint)");
+  // As Go: one endpoint is enough here; a pipeline of a signal without one fails at start.
+  if (c->endpoint.empty() && !any_signal)
+    r.Error("endpoint", "must not be empty (or set traces_endpoint, metrics_endpoint or logs_endpoint)");
   else if (!c->endpoint.empty() && !ValidUrl(c->endpoint))
     r.Error("endpoint", "must be an http:// or https:// URL, got \"" + c->endpoint + "\"");
   std::string enc = r.String("encoding", "proto");
@@ -44,6 +48,9 @@ std::unique_ptr<ComponentConfig> Parse(ConfigReader& r) {
   else if (enc != "proto") r.Error("encoding", "must be proto or json, got \"" + enc + "\"");
   c->compression.Parse(r);
   c->headers = r.StringMap("headers");
+  for (const auto& [k, v] : c->headers)
+    if (!HttpClient::SendableHeader(k, v))
+      r.Error("headers", "\"" + k + "\": names must not contain CR, LF or ':', values CR or LF");
   ConfigReader tls = r.Child("tls");
   tls.Bool("insecure", false);
   c->insecure_skip_verify = tls.Bool("insecure_skip_verify", false);
@@ -51,13 +58,16 @@ std::unique_ptr<ComponentConfig> Parse(ConfigReader& r) {
   c->cert_file = tls.String("cert_file");
   c->key_file = tls.String("key_file");
   tls.Finish();
+  c->authenticator = ParseClientAuth(r, *c);
   c->helper.Parse(r);
   r.Finish();
   return c;
 }
 
+// Empty when neither the signal's endpoint nor endpoint is set.
 std::string SignalUrl(const OtlpHttpConfig& c, Signal s) {
   if (!c.signal_endpoints[static_cast<int>(s)].empty()) return c.signal_endpoints[static_cast<int>(s)];
+  if (c.endpoint.empty()) return {};
   std::string base = c.endpoint;
   while (!base.empty() && base.back() == '/') base.pop_back();
   return base + "/v1/" + SignalName(s);
@@ -106,7 +116,24 @@ class ClientPool {
 class OtlpHttpSender {
  public:
   OtlpHttpSender(const OtlpHttpConfig& c, const CreateSettings& s)
-      : name_(ExporterInstanceName(s)), url_(SignalUrl(c, s.signal)), cfg_(c), pool_(Options(c)) {}
+      : name_(ExporterInstanceName(s)),
+        signal_(s.signal),
+        url_(SignalUrl(c, s.signal)),
+        cfg_(c),
+        client_options_(Options(c)),
+        pool_(client_options_),
+        auth_(c.authenticator.empty() ? nullptr : FindClientAuthenticator(s, c.authenticator)) {}
+
+  Status Start() {
+    if (url_.empty())
+      return Status::Permanent(std::string("no endpoint for ") + SignalName(signal_) + ": set endpoint or " +
+                               SignalName(signal_) + "_endpoint");
+    // The service has checked the reference; this catches a component created without it.
+    if (!cfg_.authenticator.empty() && !auth_)
+      return Status::Permanent("auth.authenticator: extension \"" + cfg_.authenticator +
+                               "\" is not available as an HTTP client authenticator");
+    return Status::Ok();
+  }
 
   static common::HttpClientOptions Options(const OtlpHttpConfig& c) {
     common::HttpClientOptions o;
@@ -135,6 +162,12 @@ class OtlpHttpSender {
     req.timeout = timeout.count() > 0 ? timeout : std::chrono::milliseconds(24 * 3600 * 1000);
     req.headers.emplace_back("Content-Type", cfg_.json ? "application/json" : "application/x-protobuf");
     req.headers.emplace_back("User-Agent", "adot-collector/0.1.0");
+    std::string compressed;
+    if (auth_) {
+      // Signed last, over the final headers and the compressed body.
+      Status st = AuthenticateRequest(*auth_, client_options_, req, compressed);
+      if (!st.ok()) return st;
+    }
     common::HttpResponse resp;
     auto client = pool_.Take();
     client->Send(req, resp);
@@ -163,9 +196,12 @@ class OtlpHttpSender {
 
  private:
   std::string name_;
+  Signal signal_;
   std::string url_;
   OtlpHttpConfig cfg_;
+  common::HttpClientOptions client_options_;
   ClientPool pool_;
+  std::shared_ptr<HttpClientAuthenticator> auth_;
 };
 
 }  // namespace
