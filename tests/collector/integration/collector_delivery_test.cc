@@ -698,12 +698,17 @@ service:
         grpc::ClientContext ctx;
         ctx.set_deadline(std::chrono::system_clock::now() + 10s);
         grpc::Status st = stub->Export(&ctx, req, &out);
+        // A refusal is the collector's answer ("sending queue is full", "... is shutting down").
+        // UNAVAILABLE is also what grpc++ reports when the connection breaks after the collector
+        // took the call but before its answer was read (at shutdown): that is unknown, not refused.
+        const bool collector_refused =
+            (st.error_code() == grpc::StatusCode::UNAVAILABLE ||
+             st.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) &&
+            (st.error_message().find("queue is full") != std::string::npos ||
+             st.error_message().find("shutting down") != std::string::npos);
         if (st.ok()) record(req, accepted, &accepted_ids);
-        else if (st.error_code() == grpc::StatusCode::UNAVAILABLE ||
-                 st.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED)
-          record(req, refused, nullptr);  // refusals and "cannot connect" alike: not accepted
-        else
-          record(req, unknown, &unknown_ids);
+        else if (collector_refused) record(req, refused, nullptr);
+        else record(req, unknown, &unknown_ids);
         if (!st.ok()) std::this_thread::sleep_for(1ms);
       }
     });
