@@ -3,6 +3,8 @@
 #include <cmath>
 #include <utility>
 
+#include "adot/api/propagation/text_map.h"
+
 namespace adot::aws::xray {
 namespace {
 
@@ -24,16 +26,7 @@ bool IsTraceId(std::string_view s) {
          IsHex(s.substr(11));
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
+using api::propagation::internal::EqualsIgnoreCase;
 
 bool IsBlank(std::string_view s) {
   for (char c : s) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "adot/api/propagation/text_map.h"
 #include "adot/sdk/common/env.h"
 #include "adot/sdk/version.h"
 #include "common/http_client.h"
@@ -28,17 +29,12 @@ constexpr milliseconds kMaxExportTime = std::chrono::hours(24 * 365);
 // Server-supplied text quoted in warnings is cut to this length.
 constexpr size_t kMaxQuotedText = 256;
 
-char ToLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return ToLower(x) == ToLower(y);
-         });
-}
+using api::propagation::internal::AsciiLower;
+using api::propagation::internal::EqualsIgnoreCase;
 
 bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle) {
   return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
-                     [](char x, char y) { return ToLower(x) == ToLower(y); }) != haystack.end();
+                     [](char x, char y) { return AsciiLower(x) == AsciiLower(y); }) != haystack.end();
 }
 
 // Server text made safe for one log line: printable ASCII, bounded length.

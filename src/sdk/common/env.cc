@@ -5,6 +5,8 @@
 #include <mutex>
 #include <set>
 
+#include "adot/api/propagation/text_map.h"
+
 namespace adot::sdk::env {
 
 std::optional<std::string> GetString(const char* name) {
@@ -14,16 +16,7 @@ std::optional<std::string> GetString(const char* name) {
 }
 
 namespace {
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
+using api::propagation::internal::EqualsIgnoreCase;
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
