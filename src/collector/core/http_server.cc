@@ -196,9 +196,29 @@ class Http1Session : public Session, public std::enable_shared_from_this<Http1Se
     Tcp(stream_).expires_after(std::chrono::seconds(30));
     http::async_write(stream_, *res,
                       [self = this->shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
-                        if (ec || !keep_alive) return self->Close();
+                        if (ec) return self->Close();
+                        if (!keep_alive) return self->Linger();
                         self->Read();
                       });
+  }
+
+  // The answer is out and the connection ends: half-close, then read and discard what the client
+  // still sends (the rest of a body refused as too large) until it closes too, for at most 2 s.
+  // Closing with unread bytes would make the kernel reset the connection, and the client could
+  // lose the answer before reading it.
+  void Linger() {
+    beast::error_code ec;
+    Tcp(stream_).socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return Close();
+    Tcp(stream_).expires_after(std::chrono::seconds(2));
+    Drain();
+  }
+  void Drain() {
+    buffer_.clear();
+    Tcp(stream_).async_read_some(buffer_.prepare(64 << 10), [self = this->shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->Close();  // the client closed (or 2 s passed)
+      self->Drain();
+    });
   }
 
   void Close() {
