@@ -63,4 +63,5 @@ npm_ci_pinned tests/interop/js
 npm_ci_pinned tests/interop/propagation/js
 npm_ci_pinned tests/interop/collector-js
 npm_ci_pinned tests/interop/sigv4-js
+npm_ci_pinned tests/interop/xray-js
 # <<< test npm packages <<<

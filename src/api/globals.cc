@@ -6,6 +6,7 @@
 
 #include "adot/api/baggage.h"
 #include "adot/api/context.h"
+#include "adot/api/metrics/meter.h"
 #include "adot/api/propagation/text_map.h"
 #include "adot/api/trace/tracer.h"
 
@@ -73,6 +74,34 @@ void SetTracerProvider(std::shared_ptr<TracerProvider> provider) noexcept {
 }
 
 }  // namespace trace
+
+namespace metrics {
+
+namespace {
+std::mutex meter_provider_mutex;
+std::shared_ptr<MeterProvider>& MeterProviderSlot() {
+  // Destroyed at exit, so an installed SDK provider exports what it still holds.
+  static std::shared_ptr<MeterProvider> slot = std::make_shared<NoopMeterProvider>();
+  return slot;
+}
+}  // namespace
+
+std::shared_ptr<MeterProvider> GetMeterProvider() noexcept {
+  std::lock_guard<std::mutex> lock(meter_provider_mutex);
+  return MeterProviderSlot();
+}
+
+void SetMeterProvider(std::shared_ptr<MeterProvider> provider) noexcept {
+  if (!provider) provider = std::make_shared<NoopMeterProvider>();
+  std::shared_ptr<MeterProvider> old;
+  {
+    std::lock_guard<std::mutex> lock(meter_provider_mutex);
+    old = std::exchange(MeterProviderSlot(), std::move(provider));
+  }
+  // old is released outside the lock: its destructor may shut down an SDK.
+}
+
+}  // namespace metrics
 
 namespace baggage {
 const ContextKey& BaggageContextKey() noexcept {

@@ -480,6 +480,7 @@ CredentialsResult AssumeRole(const Context& ctx, const AssumeRoleRequest& reques
   std::string body = "Action=" + action + "&Version=2011-06-15&RoleArn=" + UriEncode(request.role_arn) +
                      "&RoleSessionName=" + UriEncode(request.session_name);
   if (web_identity) body += "&WebIdentityToken=" + UriEncode(request.web_identity_token);
+  else if (!request.external_id.empty()) body += "&ExternalId=" + UriEncode(request.external_id);
 
   HttpCall call;
   call.method = "POST";

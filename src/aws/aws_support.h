@@ -82,6 +82,7 @@ std::string UrlHostName(std::string_view url);
 struct AssumeRoleRequest {
   std::string role_arn;
   std::string session_name;
+  std::string external_id;         // AssumeRole's ExternalId, when the role's trust policy asks for one
   std::string web_identity_token;  // AssumeRoleWithWebIdentity when set (unsigned)
   std::string region;              // for the endpoint and the signature; empty: us-east-1
 };

@@ -548,10 +548,12 @@ std::shared_ptr<CredentialsProvider> CreateAssumeRoleCredentialsProvider(std::sh
                                                                          std::string role_arn,
                                                                          std::string session_name,
                                                                          std::string region,
-                                                                         ProviderOptions options) {
+                                                                         ProviderOptions options,
+                                                                         std::string external_id) {
   internal::AssumeRoleRequest request;
   request.role_arn = std::move(role_arn);
   request.session_name = std::move(session_name);
+  request.external_id = std::move(external_id);
   request.region = std::move(region);
   return std::make_shared<AssumeRoleProvider>(Context::From(options), std::move(source), std::move(request));
 }

@@ -1,9 +1,15 @@
 #include "aws/xray_segment.h"
 
+#include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <tuple>
+#include <type_traits>
 #include <utility>
 
 #include "adot/api/propagation/text_map.h"
+#include "common/json_writer.h"
 
 namespace adot::aws::xray {
 namespace {
@@ -35,357 +41,893 @@ bool IsBlank(std::string_view s) {
   return true;
 }
 
-// Reads the members of one JSON object, recording the first error with the field's path.
-// Absent and null members leave the output untouched.
-class Fields {
- public:
-  Fields(const JsonValue& object, std::string path, std::string& error)
-      : object_(object), path_(std::move(path)), error_(error) {}
+// ---- numbers, as common::JsonValue reads them (json_reader.cc)
+// ------------------------------------
 
-  std::string Path(std::string_view key) const {
-    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+// The RFC 8259 number grammar on the whole of s.
+bool IsJsonNumber(std::string_view s) noexcept {
+  size_t i = 0;
+  auto digit = [&](size_t k) { return k < s.size() && s[k] >= '0' && s[k] <= '9'; };
+  if (i < s.size() && s[i] == '-') ++i;
+  if (!digit(i)) return false;
+  if (s[i] == '0') {
+    ++i;
+  } else {
+    while (digit(i)) ++i;
   }
-
-  const JsonValue* Get(std::string_view key) const {
-    const JsonValue* v = object_.Find(key);
-    return v == nullptr || v->is_null() ? nullptr : v;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    if (!digit(i)) return false;
+    while (digit(i)) ++i;
   }
-
-  bool Fail(std::string_view key, std::string_view what) {
-    error_ = Path(key) + ": " + std::string(what);
-    return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (!digit(i)) return false;
+    while (digit(i)) ++i;
   }
+  return i == s.size();
+}
 
-  bool String(std::string_view key, std::string& out) {
-    const JsonValue* v = Get(key);
-    if (v == nullptr) return true;
-    if (!v->is_string()) return Fail(key, "expected a string");
-    out = v->text();
+// JsonValue::GetDouble / GetInt64 of text already checked by IsJsonNumber.
+bool NumberToDouble(std::string_view s, double& out) noexcept {
+  double v;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size()) return false;
+  out = v;
+  return true;
+}
+
+// Integer text, or a number whose value is integral ("1e3", "5.0").
+bool NumberToInt64(std::string_view s, int64_t& out) noexcept {
+  int64_t v;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec == std::errc() && ptr == s.data() + s.size()) {
+    out = v;
     return true;
   }
+  if (ec == std::errc::result_out_of_range) return false;
+  double d;
+  if (!NumberToDouble(s, d) || d != std::trunc(d)) return false;
+  if (d < -9223372036854775808.0 || d >= 9223372036854775808.0) return false;
+  out = static_cast<int64_t>(d);
+  return true;
+}
 
-  bool Bool(std::string_view key, bool& out) {
-    const JsonValue* v = Get(key);
-    if (v == nullptr) return true;
-    if (!v->is_bool()) return Fail(key, "expected a boolean");
-    out = v->bool_value();
-    return true;
-  }
+// JsonValue::GetInt64 of a string.
+bool ToInt64(std::string_view s, int64_t& out) noexcept {
+  return IsJsonNumber(s) && NumberToInt64(s, out);
+}
 
-  bool Bool(std::string_view key, std::optional<bool>& out) {
-    bool b = false;
-    if (Get(key) == nullptr) return true;
-    if (!Bool(key, b)) return false;
-    out = b;
-    return true;
-  }
+// ---- the document's fields
+// -------------------------------------------------------------------------
 
-  // An integer number; with allow_string also a string holding one.
-  bool Int(std::string_view key, std::optional<int64_t>& out, bool allow_string = false) {
-    const JsonValue* v = Get(key);
-    if (v == nullptr) return true;
-    int64_t n = 0;
-    if (!(v->is_number() || (allow_string && v->is_string())) || !v->GetInt64(n)) {
-      return Fail(key, allow_string ? "expected an integer or a string holding one"
-                                    : "expected an integer");
-    }
-    out = n;
-    return true;
-  }
-
-  bool Double(std::string_view key, std::optional<double>& out) {
-    const JsonValue* v = Get(key);
-    if (v == nullptr) return true;
-    double d = 0;
-    if (!v->is_number() || !v->GetDouble(d) || !std::isfinite(d)) {
-      return Fail(key, "expected a number");
-    }
-    out = d;
-    return true;
-  }
-
-  bool StringArray(std::string_view key, std::vector<std::string>& out) {
-    const JsonValue* v = Get(key);
-    if (v == nullptr) return true;
-    if (!v->is_array()) return Fail(key, "expected an array of strings");
-    for (const JsonValue& item : v->array()) {
-      if (!item.is_string()) return Fail(key, "expected an array of strings");
-      out.push_back(item.text());
-    }
-    return true;
-  }
-
-  // Calls read(Fields&) on the member object when present.
-  template <typename F>
-  bool Object(std::string_view key, F&& read) {
-    const JsonValue* v = Get(key);
-    if (v == nullptr) return true;
-    if (!v->is_object()) return Fail(key, "expected an object");
-    Fields sub(*v, Path(key), error_);
-    return read(sub);
-  }
-
-  template <typename T, typename F>
-  bool OptionalObject(std::string_view key, std::optional<T>& out, F&& read) {
-    if (Get(key) == nullptr) return true;
-    T value{};
-    if (!Object(key, [&](Fields& f) { return read(f, value); })) return false;
-    out = std::move(value);
-    return true;
-  }
-
-  // Calls read(Fields&, T&) on each element (an object) of the member array.
-  template <typename T, typename F>
-  bool ObjectArray(std::string_view key, std::vector<T>& out, F&& read) {
-    const JsonValue* v = Get(key);
-    if (v == nullptr) return true;
-    if (!v->is_array()) return Fail(key, "expected an array");
-    for (size_t i = 0; i < v->array().size(); ++i) {
-      const JsonValue& item = v->array()[i];
-      std::string item_path = Path(key) + "[" + std::to_string(i) + "]";
-      if (!item.is_object()) {
-        error_ = item_path + ": expected an object";
-        return false;
-      }
-      Fields sub(item, std::move(item_path), error_);
-      T value{};
-      if (!read(sub, value)) return false;
-      out.push_back(std::move(value));
-    }
-    return true;
-  }
-
-  const JsonValue& object() const { return object_; }
-  std::string& error() { return error_; }
-
- private:
-  const JsonValue& object_;
-  std::string path_;
-  std::string& error_;
+// Members read in a special way, named by a tag wrapping the member.
+struct IntOrString {  // an integer, or a string holding one
+  std::optional<int64_t>& value;
+};
+struct SegmentIds {  // an array of strings of 16 hex digits
+  std::vector<std::string>& value;
 };
 
-bool ReadStackFrame(Fields& f, StackFrame& out) {
-  return f.String("path", out.path) && f.Int("line", out.line) && f.String("label", out.label);
+// The struct member read from the JSON member `name`.
+template <class T, class M, class Tag>
+struct FieldDef {
+  std::string_view name;
+  M T::*member;
+};
+
+template <class Tag = void, class T, class M>
+constexpr FieldDef<T, M, Tag> Field(std::string_view name, M T::*member) {
+  return {name, member};
 }
 
-bool ReadException(Fields& f, Exception& out) {
-  return f.String("id", out.id) && f.String("message", out.message) && f.String("type", out.type) &&
-         f.Bool("remote", out.remote) && f.Int("truncated", out.truncated) &&
-         f.Int("skipped", out.skipped) && f.String("cause", out.cause) &&
-         f.ObjectArray("stack", out.stack, ReadStackFrame);
+template <class T, class M>
+M& Ref(T& out, const FieldDef<T, M, void>& f) {
+  return out.*f.member;
+}
+template <class T, class M, class Tag>
+requires(!std::is_void_v<Tag>) Tag Ref(T& out, const FieldDef<T, M, Tag>& f) {
+  return Tag{out.*f.member};
 }
 
-// "cause": an object, or a string holding the id of an exception recorded elsewhere.
-bool ReadCause(Fields& f, Cause& out) {
-  const JsonValue* v = f.Get("cause");
-  if (v == nullptr) return true;
-  if (v->is_string()) {
-    out.kind = Cause::Kind::kExceptionId;
-    out.exception_id = v->text();
-    return true;
+// Each struct's fields in check order: when several are wrong, the error reported is that of the
+// first one in this order whatever the document's order (as when a whole JSON tree was read first
+// and its fields checked in this order).
+template <class T>
+struct Schema;
+
+template <>
+struct Schema<StackFrame> {
+  static constexpr auto kFields =
+      std::make_tuple(Field("path", &StackFrame::path), Field("line", &StackFrame::line),
+                      Field("label", &StackFrame::label));
+};
+template <>
+struct Schema<Exception> {
+  static constexpr auto kFields = std::make_tuple(
+      Field("id", &Exception::id), Field("message", &Exception::message),
+      Field("type", &Exception::type), Field("remote", &Exception::remote),
+      Field("truncated", &Exception::truncated), Field("skipped", &Exception::skipped),
+      Field("cause", &Exception::cause), Field("stack", &Exception::stack));
+};
+// The object form of "cause" (Reader::ReadField(Cause&) handles the string form).
+template <>
+struct Schema<Cause> {
+  static constexpr auto kFields =
+      std::make_tuple(Field("working_directory", &Cause::working_directory),
+                      Field("paths", &Cause::paths), Field("exceptions", &Cause::exceptions));
+};
+template <>
+struct Schema<HttpRequest> {
+  static constexpr auto kFields = std::make_tuple(
+      Field("method", &HttpRequest::method), Field("url", &HttpRequest::url),
+      Field("user_agent", &HttpRequest::user_agent), Field("client_ip", &HttpRequest::client_ip),
+      Field("x_forwarded_for", &HttpRequest::x_forwarded_for),
+      Field("traced", &HttpRequest::traced));
+};
+template <>
+struct Schema<HttpResponse> {
+  static constexpr auto kFields =
+      std::make_tuple(Field("status", &HttpResponse::status),
+                      Field<IntOrString>("content_length", &HttpResponse::content_length));
+};
+template <>
+struct Schema<Http> {
+  static constexpr auto kFields =
+      std::make_tuple(Field("request", &Http::request), Field("response", &Http::response));
+};
+template <>
+struct Schema<AwsEc2> {
+  static constexpr auto kFields = std::make_tuple(
+      Field("instance_id", &AwsEc2::instance_id),
+      Field("availability_zone", &AwsEc2::availability_zone),
+      Field("instance_size", &AwsEc2::instance_size), Field("ami_id", &AwsEc2::ami_id));
+};
+template <>
+struct Schema<AwsEcs> {
+  static constexpr auto kFields = std::make_tuple(
+      Field("container", &AwsEcs::container), Field("container_id", &AwsEcs::container_id),
+      Field("task_arn", &AwsEcs::task_arn), Field("task_family", &AwsEcs::task_family),
+      Field("cluster_arn", &AwsEcs::cluster_arn), Field("container_arn", &AwsEcs::container_arn),
+      Field("availability_zone", &AwsEcs::availability_zone),
+      Field("launch_type", &AwsEcs::launch_type));
+};
+template <>
+struct Schema<AwsElasticBeanstalk> {
+  static constexpr auto kFields =
+      std::make_tuple(Field("environment_name", &AwsElasticBeanstalk::environment_name),
+                      Field("version_label", &AwsElasticBeanstalk::version_label),
+                      Field("deployment_id", &AwsElasticBeanstalk::deployment_id));
+};
+template <>
+struct Schema<AwsEks> {
+  static constexpr auto kFields =
+      std::make_tuple(Field("cluster_name", &AwsEks::cluster_name), Field("pod", &AwsEks::pod),
+                      Field("container_id", &AwsEks::container_id));
+};
+template <>
+struct Schema<AwsLogGroup> {
+  static constexpr auto kFields =
+      std::make_tuple(Field("log_group", &AwsLogGroup::log_group), Field("arn", &AwsLogGroup::arn));
+};
+template <>
+struct Schema<AwsXRay> {
+  static constexpr auto kFields =
+      std::make_tuple(Field("sdk", &AwsXRay::sdk), Field("sdk_version", &AwsXRay::sdk_version),
+                      Field("auto_instrumentation", &AwsXRay::auto_instrumentation));
+};
+template <>
+struct Schema<Aws> {
+  static constexpr auto kFields =
+      std::make_tuple(Field("account_id", &Aws::account_id), Field("operation", &Aws::operation),
+                      Field("region", &Aws::region), Field("request_id", &Aws::request_id),
+                      Field("queue_url", &Aws::queue_url), Field("table_name", &Aws::table_name),
+                      Field("table_names", &Aws::table_names), Field("retries", &Aws::retries),
+                      Field("ec2", &Aws::ec2), Field("ecs", &Aws::ecs),
+                      Field("elastic_beanstalk", &Aws::elastic_beanstalk), Field("eks", &Aws::eks),
+                      Field("cloudwatch_logs", &Aws::cloudwatch_logs), Field("xray", &Aws::xray));
+};
+template <>
+struct Schema<Service> {
+  static constexpr auto kFields = std::make_tuple(
+      Field("version", &Service::version), Field("compiler_version", &Service::compiler_version),
+      Field("compiler", &Service::compiler));
+};
+template <>
+struct Schema<Sql> {
+  static constexpr auto kFields = std::make_tuple(
+      Field("url", &Sql::url), Field("connection_string", &Sql::connection_string),
+      Field("preparation", &Sql::preparation), Field("database_type", &Sql::database_type),
+      Field("database_version", &Sql::database_version),
+      Field("driver_version", &Sql::driver_version), Field("user", &Sql::user),
+      Field("sanitized_query", &Sql::sanitized_query));
+};
+template <>
+struct Schema<Link> {
+  static constexpr auto kFields =
+      std::make_tuple(Field("trace_id", &Link::trace_id), Field("id", &Link::id),
+                      Field("attributes", &Link::attributes));
+  static constexpr size_t kChecksAt = 2;  // "attributes"
+};
+template <>
+struct Schema<Segment> {
+  static constexpr auto kFields = std::make_tuple(
+      Field("name", &Segment::name), Field("id", &Segment::id),
+      Field("trace_id", &Segment::trace_id), Field("parent_id", &Segment::parent_id),
+      Field("type", &Segment::type), Field("namespace", &Segment::namespace_name),
+      Field("origin", &Segment::origin), Field("user", &Segment::user),
+      Field("resource_arn", &Segment::resource_arn), Field("in_progress", &Segment::in_progress),
+      Field("traced", &Segment::traced), Field("fault", &Segment::fault),
+      Field("error", &Segment::error), Field("throttle", &Segment::throttle),
+      Field("start_time", &Segment::start_time), Field("end_time", &Segment::end_time),
+      Field("service", &Segment::service), Field("http", &Segment::http),
+      Field("aws", &Segment::aws), Field("sql", &Segment::sql), Field("cause", &Segment::cause),
+      Field("annotations", &Segment::annotations),
+      Field<SegmentIds>("precursor_ids", &Segment::precursor_ids),
+      Field("metadata", &Segment::metadata), Field("links", &Segment::links),
+      Field("subsegments", &Segment::subsegments));
+  static constexpr size_t kChecksAt = 16;  // "service"
+};
+
+// The bit of field `name` in a mask of T's fields.
+template <class T>
+constexpr uint64_t Bit(std::string_view name) {
+  return std::apply(
+      [&](const auto&... f) {
+        uint64_t bit = 0, i = 0;
+        ((bit |= f.name == name ? uint64_t{1} << i : 0, ++i), ...);
+        return bit;
+      },
+      Schema<T>::kFields);
+}
+
+// The checks of values made after reading the fields before Schema<T>::kChecksAt, given the
+// fields present (not absent or null): a link's ids.
+bool Check(const Link& link, uint64_t /*present*/, bool /*top_level*/, std::string& error) {
+  if (!IsTraceId(link.trace_id)) {
+    error = "trace_id: expected an X-Ray trace id";
+    return false;
   }
-  if (!v->is_object()) return f.Fail("cause", "expected an object or a string (an exception id)");
-  out.kind = Cause::Kind::kObject;
-  return f.Object("cause", [&](Fields& c) {
-    return c.String("working_directory", out.working_directory) &&
-           c.StringArray("paths", out.paths) &&
-           c.ObjectArray("exceptions", out.exceptions, ReadException);
-  });
-}
-
-bool ReadHttp(Fields& f, Http& out) {
-  return f.OptionalObject("request", out.request, [](Fields& r, HttpRequest& req) {
-    return r.String("method", req.method) && r.String("url", req.url) &&
-           r.String("user_agent", req.user_agent) && r.String("client_ip", req.client_ip) &&
-           r.Bool("x_forwarded_for", req.x_forwarded_for) && r.Bool("traced", req.traced);
-  }) && f.OptionalObject("response", out.response, [](Fields& r, HttpResponse& resp) {
-    return r.Int("status", resp.status) &&
-           r.Int("content_length", resp.content_length, /*allow_string=*/true);
-  });
-}
-
-bool ReadAws(Fields& f, Aws& out) {
-  return f.String("account_id", out.account_id) && f.String("operation", out.operation) &&
-         f.String("region", out.region) && f.String("request_id", out.request_id) &&
-         f.String("queue_url", out.queue_url) && f.String("table_name", out.table_name) &&
-         f.StringArray("table_names", out.table_names) && f.Int("retries", out.retries) &&
-         f.OptionalObject("ec2", out.ec2,
-                          [](Fields& e, AwsEc2& ec2) {
-                            return e.String("instance_id", ec2.instance_id) &&
-                                   e.String("availability_zone", ec2.availability_zone) &&
-                                   e.String("instance_size", ec2.instance_size) &&
-                                   e.String("ami_id", ec2.ami_id);
-                          }) &&
-         f.OptionalObject("ecs", out.ecs,
-                          [](Fields& e, AwsEcs& ecs) {
-                            return e.String("container", ecs.container) &&
-                                   e.String("container_id", ecs.container_id) &&
-                                   e.String("task_arn", ecs.task_arn) &&
-                                   e.String("task_family", ecs.task_family) &&
-                                   e.String("cluster_arn", ecs.cluster_arn) &&
-                                   e.String("container_arn", ecs.container_arn) &&
-                                   e.String("availability_zone", ecs.availability_zone) &&
-                                   e.String("launch_type", ecs.launch_type);
-                          }) &&
-         f.OptionalObject("elastic_beanstalk", out.elastic_beanstalk,
-                          [](Fields& e, AwsElasticBeanstalk& eb) {
-                            return e.String("environment_name", eb.environment_name) &&
-                                   e.String("version_label", eb.version_label) &&
-                                   e.Int("deployment_id", eb.deployment_id);
-                          }) &&
-         f.OptionalObject("eks", out.eks,
-                          [](Fields& e, AwsEks& eks) {
-                            return e.String("cluster_name", eks.cluster_name) &&
-                                   e.String("pod", eks.pod) &&
-                                   e.String("container_id", eks.container_id);
-                          }) &&
-         f.ObjectArray("cloudwatch_logs", out.cloudwatch_logs,
-                       [](Fields& e, AwsLogGroup& group) {
-                         return e.String("log_group", group.log_group) &&
-                                e.String("arn", group.arn);
-                       }) &&
-         f.OptionalObject("xray", out.xray, [](Fields& e, AwsXRay& xray) {
-           return e.String("sdk", xray.sdk) && e.String("sdk_version", xray.sdk_version) &&
-                  e.Bool("auto_instrumentation", xray.auto_instrumentation);
-         });
-}
-
-bool ReadSql(Fields& f, Sql& out) {
-  return f.String("url", out.url) && f.String("connection_string", out.connection_string) &&
-         f.String("preparation", out.preparation) && f.String("database_type", out.database_type) &&
-         f.String("database_version", out.database_version) &&
-         f.String("driver_version", out.driver_version) && f.String("user", out.user) &&
-         f.String("sanitized_query", out.sanitized_query);
-}
-
-bool ReadService(Fields& f, Service& out) {
-  return f.String("version", out.version) && f.String("compiler_version", out.compiler_version) &&
-         f.String("compiler", out.compiler);
-}
-
-bool ReadAnnotations(Fields& f, std::vector<common::JsonMember>& out) {
-  const JsonValue* v = f.Get("annotations");
-  if (v == nullptr) return true;
-  if (!v->is_object()) return f.Fail("annotations", "expected an object");
-  for (const common::JsonMember& m : v->members()) {
-    if (!m.value.is_string() && !m.value.is_number() && !m.value.is_bool()) {
-      f.error() = f.Path("annotations") + "." + m.key + ": expected a string, number or boolean";
-      return false;
-    }
-    out.push_back(m);
+  if (!IsSegmentId(link.id)) {
+    error = "id: expected 16 hexadecimal digits, got \"" + link.id + "\"";
+    return false;
   }
   return true;
 }
 
-bool RequireId(Fields& f, std::string_view key, const std::string& value) {
-  return IsSegmentId(value) || f.Fail(key, "expected 16 hexadecimal digits, got \"" + value + "\"");
+// A segment's required fields and the formats of its ids.
+bool Check(const Segment& s, uint64_t present, bool top_level, std::string& error) {
+  constexpr uint64_t kId = Bit<Segment>("id"), kTraceId = Bit<Segment>("trace_id"),
+                     kParentId = Bit<Segment>("parent_id"), kStartTime = Bit<Segment>("start_time");
+  auto id_error = [&](std::string_view key, const std::string& value) {
+    error.assign(key).append(": expected 16 hexadecimal digits, got \"").append(value).append("\"");
+    return false;
+  };
+  if (s.name.empty()) {
+    error = "name: required (a non-empty string)";
+    return false;
+  }
+  if (!(present & kId)) {
+    error = "id: required";
+    return false;
+  }
+  if (!IsSegmentId(s.id)) return id_error("id", s.id);
+  if (!(present & kStartTime)) {
+    error = "start_time: required (a number)";
+    return false;
+  }
+  if (top_level && !(present & kTraceId)) {
+    error = "trace_id: required";
+    return false;
+  }
+  if ((present & kTraceId) && !IsTraceId(s.trace_id)) {
+    error = "trace_id: expected \"1-\" + 8 hex digits + \"-\" + 24 hex digits, got \"" +
+            s.trace_id + "\"";
+    return false;
+  }
+  if (top_level && s.IsSubsegment() && !(present & kParentId)) {
+    error = "parent_id: required in an independent subsegment";
+    return false;
+  }
+  if ((present & kParentId) && !IsSegmentId(s.parent_id)) return id_error("parent_id", s.parent_id);
+  return true;
 }
 
-bool ReadSegment(Fields& f, Segment& out, bool top_level);
+// A field absent or null: back to its default.
+void Reset(std::string& v) { v.clear(); }
+void Reset(bool& v) { v = false; }
+void Reset(double& v) { v = 0; }
+template <class V>
+void Reset(std::optional<V>& v) {
+  v.reset();
+}
+template <class V>
+void Reset(std::vector<V>& v) {
+  v.clear();
+}
+void Reset(JsonValue& v) { v = JsonValue(); }
+void Reset(Cause& v) { v = Cause(); }
+void Reset(IntOrString v) { v.value.reset(); }
+void Reset(SegmentIds v) { v.value.clear(); }
 
-bool ReadSubsegment(Fields& f, Segment& out) { return ReadSegment(f, out, /*top_level=*/false); }
+// The field errors of one object by field index. The one reported is that of the lowest index;
+// a repeated key drops its earlier error, since only its last occurrence counts.
+class FieldErrors {
+ public:
+  void Clear(size_t field) {
+    if (errors_.empty()) return;
+    std::erase_if(errors_, [&](const auto& e) { return e.first == field; });
+  }
+  void Set(size_t field, std::string message) { errors_.emplace_back(field, std::move(message)); }
+  // Moves the error of the lowest field below `limit` into out; false when there is none.
+  bool TakeFirst(size_t limit, std::string& out) {
+    auto first = errors_.end();
+    for (auto it = errors_.begin(); it != errors_.end(); ++it) {
+      if (it->first < limit && (first == errors_.end() || it->first < first->first)) first = it;
+    }
+    if (first == errors_.end()) return false;
+    out = std::move(first->second);
+    return true;
+  }
 
-bool ReadSegment(Fields& f, Segment& out, bool top_level) {
-  if (!f.String("name", out.name) || !f.String("id", out.id) ||
-      !f.String("trace_id", out.trace_id) || !f.String("parent_id", out.parent_id) ||
-      !f.String("type", out.type) || !f.String("namespace", out.namespace_name) ||
-      !f.String("origin", out.origin) || !f.String("user", out.user) ||
-      !f.String("resource_arn", out.resource_arn) || !f.Bool("in_progress", out.in_progress) ||
-      !f.Bool("traced", out.traced) || !f.Bool("fault", out.fault) || !f.Bool("error", out.error) ||
-      !f.Bool("throttle", out.throttle)) {
+ private:
+  std::vector<std::pair<size_t, std::string>> errors_;
+};
+
+// A single-pass reader of a segment document straight into a Segment, with the JSON rules and
+// error messages of common::ParseJson (same message and offset for a syntax error, which wins over
+// any field error, as when the whole tree was parsed first). Members it does not know are checked
+// and skipped; annotation values, metadata and link attributes become JsonValues by ParseJson of
+// their (already checked) text.
+class Reader {
+ public:
+  explicit Reader(std::string_view text) noexcept
+      : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()) {}
+
+  bool Read(Segment& out, std::string& error) {
+    SkipWhitespace();
+    bool ok;
+    if (p_ == end_) {
+      ok = Fail("unexpected end of input");
+    } else if (*p_ == '{') {
+      ok = Struct(out, 1, error, /*top_level=*/true);
+    } else {
+      ok = Skip(0);
+      error = "segment document is not a JSON object";
+    }
+    SkipWhitespace();
+    if (ok && p_ != end_) ok = Fail("unexpected data after the JSON value");
+    if (!ok) error = "segment document is not valid JSON: " + syntax_error_;
+    return error.empty();
+  }
+
+ private:
+  // Where a member's value is read: its name (for messages), the depth of the object holding it,
+  // and where to put a field error (relative to that object, e.g. "response.status: ...").
+  struct Member {
+    std::string_view name;
+    int depth;
+    std::string& error;
+  };
+
+  // ---- JSON syntax (as common/json_reader.cc; false after a syntax error) ----
+
+  bool Fail(const char* what) {
+    syntax_error_ = std::string(what) + " at offset " + std::to_string(p_ - begin_);
     return false;
   }
-  std::optional<double> start_time;
-  if (!f.Double("start_time", start_time) || !f.Double("end_time", out.end_time)) return false;
 
-  // Required fields.
-  if (out.name.empty()) return f.Fail("name", "required (a non-empty string)");
-  if (f.Get("id") == nullptr) return f.Fail("id", "required");
-  if (!RequireId(f, "id", out.id)) return false;
-  if (!start_time) return f.Fail("start_time", "required (a number)");
-  out.start_time = *start_time;
-  if (top_level && f.Get("trace_id") == nullptr) return f.Fail("trace_id", "required");
-  if (f.Get("trace_id") != nullptr && !IsTraceId(out.trace_id)) {
-    return f.Fail("trace_id", "expected \"1-\" + 8 hex digits + \"-\" + 24 hex digits, got \"" +
-                                  out.trace_id + "\"");
+  void SkipWhitespace() noexcept {
+    while (p_ != end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
   }
-  if (top_level && out.IsSubsegment() && f.Get("parent_id") == nullptr) {
-    return f.Fail("parent_id", "required in an independent subsegment");
-  }
-  if (f.Get("parent_id") != nullptr && !RequireId(f, "parent_id", out.parent_id)) return false;
 
-  if (!f.OptionalObject("service", out.service, ReadService) ||
-      !f.OptionalObject("http", out.http, ReadHttp) || !f.OptionalObject("aws", out.aws, ReadAws) ||
-      !f.OptionalObject("sql", out.sql, ReadSql) || !ReadCause(f, out.cause) ||
-      !ReadAnnotations(f, out.annotations) || !f.StringArray("precursor_ids", out.precursor_ids)) {
-    return false;
-  }
-  for (size_t i = 0; i < out.precursor_ids.size(); ++i) {
-    if (!IsSegmentId(out.precursor_ids[i])) {
-      return f.Fail("precursor_ids",
-                    "element " + std::to_string(i) + " is not 16 hexadecimal digits");
+  bool Literal(std::string_view word) {
+    if (static_cast<size_t>(end_ - p_) < word.size() || std::string_view(p_, word.size()) != word) {
+      return Fail("invalid literal");
     }
+    p_ += word.size();
+    return true;
   }
-  if (const JsonValue* metadata = f.Get("metadata")) {
-    if (!metadata->is_object()) return f.Fail("metadata", "expected an object");
-    out.metadata = *metadata;
+
+  bool Number(std::string_view& text) {
+    const char* start = p_;
+    while (p_ != end_ && ((*p_ >= '0' && *p_ <= '9') || *p_ == '-' || *p_ == '+' || *p_ == '.' ||
+                          *p_ == 'e' || *p_ == 'E')) {
+      ++p_;
+    }
+    text = std::string_view(start, static_cast<size_t>(p_ - start));
+    if (text.empty()) return Fail("unexpected character");
+    if (!IsJsonNumber(text)) {
+      p_ = start;
+      return Fail("invalid number");
+    }
+    return true;
   }
-  return f.ObjectArray("links", out.links, [](Fields& l, Link& link) {
-    if (!l.String("trace_id", link.trace_id) || !l.String("id", link.id)) {
-      return false;
-    }
-    if (!IsTraceId(link.trace_id)) {
-      return l.Fail("trace_id", "expected an X-Ray trace id");
-    }
-    if (!RequireId(l, "id", link.id)) return false;
-    if (const JsonValue* attributes = l.Get("attributes")) {
-      if (!attributes->is_object()) {
-        return l.Fail("attributes", "expected an object");
+
+  bool Hex4(uint32_t& out) {
+    if (end_ - p_ < 4) return Fail("truncated \\u escape");
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) {
+      const char c = *p_++;
+      v <<= 4;
+      if (c >= '0' && c <= '9') {
+        v |= static_cast<uint32_t>(c - '0');
+      } else if (c >= 'a' && c <= 'f') {
+        v |= static_cast<uint32_t>(c - 'a' + 10);
+      } else if (c >= 'A' && c <= 'F') {
+        v |= static_cast<uint32_t>(c - 'A' + 10);
+      } else {
+        return Fail("invalid \\u escape");
       }
-      link.attributes = *attributes;
+    }
+    out = v;
+    return true;
+  }
+
+  static void AppendUtf8(uint32_t cp, std::string& out) {
+    if (cp < 0x80) {
+      out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      out.push_back(static_cast<char>(0xc0 | cp >> 6));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    } else if (cp < 0x10000) {
+      out.push_back(static_cast<char>(0xe0 | cp >> 12));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    } else {
+      out.push_back(static_cast<char>(0xf0 | cp >> 18));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    }
+  }
+
+  // Moves p_ to the first '"', '\\' or control character from p_ on (or to end_), 8 bytes at a
+  // time: a byte b is flagged by (b - k) & ~b & 0x80 when b < k (b == 0 for b ^ c, i.e. b == c); a
+  // borrow can only flag bytes above a true hit, so the lowest flag is exact.
+  void ScanStringRun() noexcept {
+    constexpr uint64_t kOnes = 0x0101010101010101, kHighs = 0x8080808080808080;
+    while (end_ - p_ >= 8) {
+      uint64_t w;
+      std::memcpy(&w, p_, 8);
+      const uint64_t quote = w ^ (kOnes * '"'), backslash = w ^ (kOnes * '\\');
+      const uint64_t hits = ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) |
+                            ((w - kOnes * 0x20) & ~w);
+      if ((hits & kHighs) != 0) {
+        p_ += __builtin_ctzll(hits & kHighs) / 8;  // little-endian: the first byte is the lowest
+        return;
+      }
+      p_ += 8;
+    }
+    while (p_ != end_ && *p_ != '"' && *p_ != '\\' && static_cast<uint8_t>(*p_) >= 0x20) ++p_;
+  }
+
+  // The string at p_, unescaped: a view of the text when it has no escapes (the common case),
+  // else of scratch_ (valid until the next string).
+  bool String(std::string_view& out) {
+    const char* start = ++p_;  // opening quote
+    ScanStringRun();
+    if (p_ != end_ && *p_ == '"') {
+      out = std::string_view(start, static_cast<size_t>(p_ - start));
+      ++p_;
+      return common::IsValidUtf8(out) || Fail("invalid UTF-8 in string");
+    }
+    scratch_.assign(start, p_);
+    while (true) {
+      const char* run = p_;
+      ScanStringRun();
+      scratch_.append(run, p_);
+      if (p_ == end_) return Fail("unterminated string");
+      const char c = *p_;
+      if (c == '"') {
+        ++p_;
+        break;
+      }
+      if (c != '\\') return Fail("control character in string");
+      ++p_;
+      if (p_ == end_) return Fail("unterminated string");
+      switch (*p_++) {
+        case '"':
+          scratch_.push_back('"');
+          break;
+        case '\\':
+          scratch_.push_back('\\');
+          break;
+        case '/':
+          scratch_.push_back('/');
+          break;
+        case 'b':
+          scratch_.push_back('\b');
+          break;
+        case 'f':
+          scratch_.push_back('\f');
+          break;
+        case 'n':
+          scratch_.push_back('\n');
+          break;
+        case 'r':
+          scratch_.push_back('\r');
+          break;
+        case 't':
+          scratch_.push_back('\t');
+          break;
+        case 'u': {
+          uint32_t cp = 0;
+          if (!Hex4(cp)) return false;
+          if (cp >= 0xd800 && cp <= 0xdbff) {
+            // A high surrogate pairs with a following \uDC00..\uDFFF; unpaired ones become U+FFFD.
+            uint32_t low = 0;
+            if (end_ - p_ >= 6 && p_[0] == '\\' && p_[1] == 'u') {
+              const char* save = p_;
+              p_ += 2;
+              if (!Hex4(low)) return false;
+              if (low >= 0xdc00 && low <= 0xdfff) {
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+              } else {
+                p_ = save;
+                cp = 0xfffd;
+              }
+            } else {
+              cp = 0xfffd;
+            }
+          } else if (cp >= 0xdc00 && cp <= 0xdfff) {
+            cp = 0xfffd;
+          }
+          AppendUtf8(cp, scratch_);
+          break;
+        }
+        default:
+          --p_;
+          return Fail("invalid escape");
+      }
+    }
+    out = scratch_;
+    return common::IsValidUtf8(out) || Fail("invalid UTF-8 in string");
+  }
+
+  bool String(std::string& out) {
+    std::string_view s;
+    if (!String(s)) return false;
+    out.assign(s);
+    return true;
+  }
+
+  // Calls member(key) with p_ at each member's value of the object at p_ (at `depth`); member
+  // consumes the value and returns false after a syntax error.
+  template <class F>
+  bool Members(int depth, F&& member) {
+    if (depth > common::kMaxJsonDepth) return Fail("nesting too deep");
+    ++p_;  // '{'
+    SkipWhitespace();
+    if (p_ != end_ && *p_ == '}') {
+      ++p_;
+      return true;
+    }
+    while (true) {
+      SkipWhitespace();
+      if (p_ == end_ || *p_ != '"') return Fail("expected a member name");
+      std::string_view key;
+      if (!String(key)) return false;
+      SkipWhitespace();
+      if (p_ == end_ || *p_ != ':') return Fail("expected ':'");
+      ++p_;
+      SkipWhitespace();
+      if (p_ == end_) return Fail("unexpected end of input");
+      if (!member(key)) return false;
+      SkipWhitespace();
+      if (p_ == end_) return Fail("unterminated object");
+      if (*p_ == ',') {
+        ++p_;
+        continue;
+      }
+      if (*p_ == '}') {
+        ++p_;
+        return true;
+      }
+      return Fail("expected ',' or '}'");
+    }
+  }
+
+  // As Members, element(index) for each element of the array at p_.
+  template <class F>
+  bool Elements(int depth, F&& element) {
+    if (depth > common::kMaxJsonDepth) return Fail("nesting too deep");
+    ++p_;  // '['
+    SkipWhitespace();
+    if (p_ != end_ && *p_ == ']') {
+      ++p_;
+      return true;
+    }
+    for (size_t i = 0;; ++i) {
+      SkipWhitespace();
+      if (p_ == end_) return Fail("unexpected end of input");
+      if (!element(i)) return false;
+      SkipWhitespace();
+      if (p_ == end_) return Fail("unterminated array");
+      if (*p_ == ',') {
+        ++p_;
+        continue;
+      }
+      if (*p_ == ']') {
+        ++p_;
+        return true;
+      }
+      return Fail("expected ',' or ']'");
+    }
+  }
+
+  // Checks the value at p_ (in a container at `depth`) and moves past it.
+  bool Skip(int depth) {
+    switch (*p_) {
+      case '{':
+        return Members(depth + 1, [&](std::string_view) { return Skip(depth + 1); });
+      case '[':
+        return Elements(depth + 1, [&](size_t) { return Skip(depth + 1); });
+      case '"': {
+        std::string_view s;
+        return String(s);
+      }
+      case 't':
+        return Literal("true");
+      case 'f':
+        return Literal("false");
+      case 'n':
+        return Literal("null");
+      default: {
+        std::string_view n;
+        return Number(n);
+      }
+    }
+  }
+
+  // ---- fields (p_ at a value that is not null) ----
+
+  // A value of the wrong type: a field error, and the value skipped.
+  bool WrongType(const Member& m, std::string_view expected) {
+    m.error.assign(m.name).append(": ").append(expected);
+    return Skip(m.depth);
+  }
+
+  bool ReadField(std::string& v, const Member& m) {
+    return *p_ == '"' ? String(v) : WrongType(m, "expected a string");
+  }
+
+  bool ReadField(bool& v, const Member& m) {
+    if (*p_ == 't') {
+      v = true;
+      return Literal("true");
+    }
+    if (*p_ == 'f') {
+      v = false;
+      return Literal("false");
+    }
+    return WrongType(m, "expected a boolean");
+  }
+
+  bool ReadField(std::optional<bool>& v, const Member& m) { return ReadField(v.emplace(), m); }
+
+  bool Integer(std::optional<int64_t>& v, const Member& m, bool allow_string) {
+    const char* expected =
+        allow_string ? "expected an integer or a string holding one" : "expected an integer";
+    std::string_view text;
+    const bool is_string = *p_ == '"';
+    if (is_string && allow_string) {
+      if (!String(text)) return false;
+    } else if (*p_ == '-' || (*p_ >= '0' && *p_ <= '9')) {
+      if (!Number(text)) return false;
+    } else {
+      return WrongType(m, expected);
+    }
+    int64_t n;
+    if (is_string ? ToInt64(text, n) : NumberToInt64(text, n)) {
+      v = n;
+    } else {
+      m.error.assign(m.name).append(": ").append(expected);
     }
     return true;
-  }) && f.ObjectArray("subsegments", out.subsegments, ReadSubsegment);
-}
+  }
 
-}  // namespace
+  bool ReadField(std::optional<int64_t>& v, const Member& m) { return Integer(v, m, false); }
+  bool ReadField(IntOrString v, const Member& m) { return Integer(v.value, m, true); }
 
-bool ParseSegment(std::string_view json, Segment& out, std::string& error) {
-  out = Segment();
-  error.clear();
-  JsonValue root;
-  std::string json_error;
-  if (!common::ParseJson(json, root, &json_error)) {
-    error = "segment document is not valid JSON: " + json_error;
-    return false;
+  bool ReadField(double& v, const Member& m) {
+    if (*p_ != '-' && (*p_ < '0' || *p_ > '9')) return WrongType(m, "expected a number");
+    std::string_view text;
+    if (!Number(text)) return false;
+    if (!NumberToDouble(text, v) || !std::isfinite(v))
+      m.error.assign(m.name).append(": expected a number");
+    return true;
   }
-  if (!root.is_object()) {
-    error = "segment document is not a JSON object";
-    return false;
-  }
-  Fields fields(root, "", error);
-  if (!ReadSegment(fields, out, /*top_level=*/true)) {
-    out = Segment();
-    return false;
-  }
-  return true;
-}
 
-bool SplitDaemonDatagram(std::string_view datagram, std::string_view& body, std::string& error) {
-  error.clear();
-  if (datagram.size() > kMaxDatagramSize) {
-    error = "datagram of " + std::to_string(datagram.size()) + " bytes exceeds " +
-            std::to_string(kMaxDatagramSize);
-    return false;
+  bool ReadField(std::optional<double>& v, const Member& m) { return ReadField(v.emplace(), m); }
+
+  bool ReadField(std::vector<std::string>& v, const Member& m) {
+    constexpr std::string_view kExpected = "expected an array of strings";
+    if (*p_ != '[') return WrongType(m, kExpected);
+    size_t count = 0;
+    bool ok = Elements(m.depth + 1, [&](size_t i) {
+      count = i + 1;
+      if (*p_ != '"') {
+        if (m.error.empty()) m.error.assign(m.name).append(": ").append(kExpected);
+        return Skip(m.depth + 1);
+      }
+      return String(i < v.size() ? v[i] : v.emplace_back());
+    });
+    v.resize(count);
+    return ok;
   }
-  size_t nl = datagram.find('\n');
-  if (nl == std::string_view::npos) {
-    error = "datagram has no header line (no \"\\n\")";
-    return false;
+
+  bool ReadField(SegmentIds v, const Member& m) {
+    if (!ReadField(v.value, m)) return false;
+    for (size_t i = 0; i < v.value.size() && m.error.empty(); ++i) {
+      if (!IsSegmentId(v.value[i])) {
+        m.error.assign(m.name)
+            .append(": element ")
+            .append(std::to_string(i))
+            .append(" is not 16 hexadecimal digits");
+      }
+    }
+    return true;
   }
+
+  // "cause": an object, or a string holding the id of an exception recorded elsewhere.
+  bool ReadField(Cause& v, const Member& m) {
+    if (*p_ == '"') {
+      Reset(v);
+      v.kind = Cause::Kind::kExceptionId;
+      return String(v.exception_id);
+    }
+    if (*p_ != '{') return WrongType(m, "expected an object or a string (an exception id)");
+    v.kind = Cause::Kind::kObject;
+    v.exception_id.clear();
+    return Object(v, m);
+  }
+
+  // Annotations: every member in order (a repeated key too), each a string, number or boolean.
+  bool ReadField(std::vector<common::JsonMember>& v, const Member& m) {
+    if (*p_ != '{') return WrongType(m, "expected an object");
+    size_t count = 0;
+    bool ok = Members(m.depth + 1, [&](std::string_view key) {
+      common::JsonMember& annotation = count < v.size() ? v[count] : v.emplace_back();
+      ++count;
+      annotation.key.assign(key);
+      const char* start = p_;
+      const bool scalar = *p_ != 'n' && *p_ != '{' && *p_ != '[';
+      if (!Skip(m.depth + 1)) return false;
+      if (scalar) {
+        common::ParseJson(std::string_view(start, static_cast<size_t>(p_ - start)),
+                          annotation.value);
+      } else if (m.error.empty()) {
+        m.error.assign(m.name)
+            .append(".")
+            .append(annotation.key)
+            .append(": expected a string, number or boolean");
+      }
+      return true;
+    });
+    v.resize(count);
+    return ok;
+  }
+
+  // Metadata and link attributes: an object, kept as a JSON tree.
+  bool ReadField(JsonValue& v, const Member& m) {
+    if (*p_ != '{') return WrongType(m, "expected an object");
+    const char* start = p_;
+    if (!Skip(m.depth)) return false;
+    common::ParseJson(std::string_view(start, static_cast<size_t>(p_ - start)), v);
+    return true;
+  }
+
+  template <class T>
+  bool ReadField(std::optional<T>& v, const Member& m) {
+    if (*p_ != '{') return WrongType(m, "expected an object");
+    return Object(v ? *v : v.emplace(), m);
+  }
+
+  // An array of objects; its items' storage is reused.
+  template <class T>
+  bool ReadField(std::vector<T>& v, const Member& m) {
+    if (*p_ != '[') return WrongType(m, "expected an array");
+    size_t count = 0;
+    bool ok = Elements(m.depth + 1, [&](size_t i) {
+      count = i + 1;
+      std::string error;
+      if (*p_ != '{') {
+        error = ": expected an object";
+        if (!Skip(m.depth + 1)) return false;
+      } else {
+        if (!Struct(i < v.size() ? v[i] : v.emplace_back(), m.depth + 2, error)) return false;
+        if (!error.empty()) error.insert(0, ".");
+      }
+      if (!error.empty() && m.error.empty()) {
+        m.error.assign(m.name).append("[").append(std::to_string(i)).append("]").append(error);
+      }
+      return true;
+    });
+    v.resize(count);
+    return ok;
+  }
+
+  // A member object read into v; its field error is put under the member's name.
+  template <class T>
+  bool Object(T& v, const Member& m) {
+    std::string error;
+    if (!Struct(v, m.depth + 1, error)) return false;
+    if (!error.empty()) m.error.assign(m.name).append(".").append(error);
+    return true;
+  }
+
+  // Reads the object at p_ (at `depth`) into out, T's fields as Schema<T> lists them: a repeated
+  // key's last occurrence wins, absent and null fields are reset, other members skipped. error
+  // gets the first field error in check order (empty when none).
+  template <class T>
+  bool Struct(T& out, int depth, std::string& error, bool top_level = false) {
+    constexpr auto& fields = Schema<T>::kFields;
+    uint64_t present = 0;
+    FieldErrors errors;
+    bool ok = Members(depth, [&](std::string_view key) {
+      size_t index = 0;
+      bool field_ok = true;
+      const bool known = std::apply(
+          [&](const auto&... f) {
+            // Length and first character before the whole key.
+            return (
+                (key.size() == f.name.size() && key[0] == f.name[0] && key == f.name
+                     ? (field_ok = ReadMember(Ref(out, f), f.name, index, depth, present, errors),
+                        true)
+                     : (++index, false)) ||
+                ...);
+          },
+          fields);
+      return known ? field_ok : Skip(depth);
+    });
+    if (!ok) return false;
+    std::apply(
+        [&](const auto&... f) {
+          size_t i = 0;
+          ((present >> i++ & 1 ? void() : Reset(Ref(out, f))), ...);
+        },
+        fields);
+    if constexpr (requires { Schema<T>::kChecksAt; }) {
+      if (!errors.TakeFirst(Schema<T>::kChecksAt, error) && Check(out, present, top_level, error)) {
+        errors.TakeFirst(64, error);
+      }
+    } else {
+      errors.TakeFirst(64, error);
+    }
+    return true;
+  }
+
+  template <class V>
+  bool ReadMember(V&& v, std::string_view name, size_t index, int depth, uint64_t& present,
+                  FieldErrors& errors) {
+    errors.Clear(index);
+    if (*p_ == 'n') {  // null: as if absent
+      present &= ~(uint64_t{1} << index);
+      return Literal("null");
+    }
+    present |= uint64_t{1} << index;
+    std::string error;
+    if (!ReadField(v, Member{name, depth, error})) return false;
+    if (!error.empty()) errors.Set(index, std::move(error));
+    return true;
+  }
+
+  const char* begin_;
+  const char* p_;
+  const char* end_;
+  std::string syntax_error_;
+  std::string scratch_;
+};
+
+// The header line (without its "\n").
+bool CheckHeader(std::string_view line, std::string& error) {
+  // What the X-Ray SDKs send, accepted without building a JSON tree.
+  if (line == R"({"format":"json","version":1})") return true;
   JsonValue header;
   std::string json_error;
-  if (!common::ParseJson(datagram.substr(0, nl), header, &json_error)) {
+  if (!common::ParseJson(line, header, &json_error)) {
     error = "datagram header is not valid JSON: " + json_error;
     return false;
   }
@@ -404,6 +946,32 @@ bool SplitDaemonDatagram(std::string_view datagram, std::string_view& body, std:
     error = "datagram header: \"version\" must be 1";
     return false;
   }
+  return true;
+}
+
+}  // namespace
+
+bool ParseSegment(std::string_view json, Segment& out, std::string& error) {
+  error.clear();
+  Reader reader(json);
+  if (reader.Read(out, error)) return true;
+  out = Segment();
+  return false;
+}
+
+bool SplitDaemonDatagram(std::string_view datagram, std::string_view& body, std::string& error) {
+  error.clear();
+  if (datagram.size() > kMaxDatagramSize) {
+    error = "datagram of " + std::to_string(datagram.size()) + " bytes exceeds " +
+            std::to_string(kMaxDatagramSize);
+    return false;
+  }
+  size_t nl = datagram.find('\n');
+  if (nl == std::string_view::npos) {
+    error = "datagram has no header line (no \"\\n\")";
+    return false;
+  }
+  if (!CheckHeader(datagram.substr(0, nl), error)) return false;
   body = datagram.substr(nl + 1);
   if (IsBlank(body)) {
     error = "datagram has an empty body";

@@ -188,12 +188,13 @@ struct Segment {
   bool IsSubsegment() const noexcept { return type == "subsegment"; }
 };
 
-// Parses and validates one document into out (replaced). Required: name (non-empty), id (16 hex
-// digits), start_time (a number); at the top level trace_id ("1-" 8 hex "-" 24 hex) and, for an
-// independent subsegment, parent_id. Present fields must have their type; unknown fields are
-// ignored. end_time / in_progress are not required (the collector does not check them; its test
-// data has a segment with neither). On failure returns false and sets error to a message naming
-// the field (e.g. `subsegments[0].http.response.status: expected an integer`).
+// Parses and validates one document into out, replacing its content but reusing its storage
+// (strings, vectors, nested objects): parse each document into the same Segment. Required: name
+// (non-empty), id (16 hex digits), start_time (a number); at the top level trace_id ("1-" 8 hex "-"
+// 24 hex) and, for an independent subsegment, parent_id. Present fields must have their type;
+// unknown fields are ignored. end_time / in_progress are not required (the collector does not check
+// them; its test data has a segment with neither). On failure returns false and sets error to a
+// message naming the field (e.g. `subsegments[0].http.response.status: expected an integer`).
 bool ParseSegment(std::string_view json, Segment& out, std::string& error);
 
 // Splits a daemon datagram into its header line and body and checks the header: JSON, an object

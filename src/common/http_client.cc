@@ -255,6 +255,7 @@ struct HttpClient::Impl {
       curl_easy_setopt(easy, CURLOPT_SSLKEY, options.client_key_file.c_str());
       curl_easy_setopt(easy, CURLOPT_SSLKEYTYPE, "PEM");
     }
+    if (!options.proxy.empty()) curl_easy_setopt(easy, CURLOPT_PROXY, options.proxy.c_str());
     if (options.insecure_skip_verify) {
       curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
       curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);

@@ -29,6 +29,9 @@ struct HttpClientOptions {
   size_t max_response_bytes = 4 * 1024 * 1024;
   // Sent with every request, before the request's own headers.
   HttpHeaders headers;
+  // An HTTP proxy, "http://host:port": https requests go through a CONNECT tunnel, http requests
+  // to the proxy in absolute form. Empty: none (libcurl still honours the *_proxy variables).
+  std::string proxy;
 };
 
 struct HttpRequest {

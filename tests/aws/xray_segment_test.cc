@@ -6,8 +6,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <cctype>
+#include <cstdio>
 #include <map>
+#include <optional>
+#include <random>
 #include <sstream>
+#include <vector>
 
 namespace adot::aws::xray {
 namespace {
@@ -456,6 +461,347 @@ TEST(XRayDaemonDatagram, SizeLimit) {
   EXPECT_TRUE(ParseDaemonDatagram(datagram, s, error)) << error;
   datagram.push_back(' ');
   EXPECT_EQ(DatagramError(datagram), "datagram of 65537 bytes exceeds 65536");
+}
+
+
+// ---- the single-pass reader: storage reuse, JSON edge cases, robustness ----------------------------
+
+// Every field of a segment as text, so that two parses can be compared whole.
+void Describe(const common::JsonValue& v, std::string& out) {
+  out += "<" + std::to_string(static_cast<int>(v.type())) + ":" + v.text() + (v.bool_value() ? "T" : "");
+  for (const common::JsonValue& e : v.array()) Describe(e, out);
+  for (const common::JsonMember& m : v.members()) {
+    out += m.key + "=";
+    Describe(m.value, out);
+  }
+  out += ">";
+}
+template <class... T>
+void Describe(std::string& out, const T&... fields);
+void Describe(const std::string& v, std::string& out) { out += "\"" + v + "\""; }
+void Describe(bool v, std::string& out) { out += v ? "true" : "false"; }
+void Describe(int64_t v, std::string& out) { out += std::to_string(v); }
+void Describe(double v, std::string& out) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", v);
+  out += text;
+}
+void Describe(const common::JsonMember& v, std::string& out) { Describe(out, v.key, v.value); }
+void Describe(const StackFrame& v, std::string& out) { Describe(out, v.path, v.line, v.label); }
+void Describe(const Exception& v, std::string& out) {
+  Describe(out, v.id, v.message, v.type, v.remote, v.truncated, v.skipped, v.cause, v.stack);
+}
+void Describe(const Cause& v, std::string& out) {
+  Describe(out, static_cast<int64_t>(v.kind), v.exception_id, v.working_directory, v.paths, v.exceptions);
+}
+void Describe(const HttpRequest& v, std::string& out) {
+  Describe(out, v.method, v.url, v.user_agent, v.client_ip, v.x_forwarded_for, v.traced);
+}
+void Describe(const HttpResponse& v, std::string& out) { Describe(out, v.status, v.content_length); }
+void Describe(const Http& v, std::string& out) { Describe(out, v.request, v.response); }
+void Describe(const AwsEc2& v, std::string& out) {
+  Describe(out, v.instance_id, v.availability_zone, v.instance_size, v.ami_id);
+}
+void Describe(const AwsEcs& v, std::string& out) {
+  Describe(out, v.container, v.container_id, v.task_arn, v.task_family, v.cluster_arn, v.container_arn,
+           v.availability_zone, v.launch_type);
+}
+void Describe(const AwsElasticBeanstalk& v, std::string& out) {
+  Describe(out, v.environment_name, v.version_label, v.deployment_id);
+}
+void Describe(const AwsEks& v, std::string& out) { Describe(out, v.cluster_name, v.pod, v.container_id); }
+void Describe(const AwsLogGroup& v, std::string& out) { Describe(out, v.log_group, v.arn); }
+void Describe(const AwsXRay& v, std::string& out) { Describe(out, v.sdk, v.sdk_version, v.auto_instrumentation); }
+void Describe(const Aws& v, std::string& out) {
+  Describe(out, v.account_id, v.operation, v.region, v.request_id, v.queue_url, v.table_name, v.table_names,
+           v.retries, v.ec2, v.ecs, v.elastic_beanstalk, v.eks, v.cloudwatch_logs, v.xray);
+}
+void Describe(const Service& v, std::string& out) { Describe(out, v.version, v.compiler_version, v.compiler); }
+void Describe(const Sql& v, std::string& out) {
+  Describe(out, v.url, v.connection_string, v.preparation, v.database_type, v.database_version,
+           v.driver_version, v.user, v.sanitized_query);
+}
+void Describe(const Link& v, std::string& out) { Describe(out, v.trace_id, v.id, v.attributes); }
+void Describe(const Segment& v, std::string& out);
+template <class T>
+void Describe(const std::optional<T>& v, std::string& out) {
+  if (v) {
+    Describe(*v, out);
+  } else {
+    out += "absent";
+  }
+}
+template <class T>
+void Describe(const std::vector<T>& v, std::string& out) {
+  out += "[";
+  for (const T& e : v) Describe(out, e);
+  out += "]";
+}
+template <class... T>
+void Describe(std::string& out, const T&... fields) {
+  out += "{";
+  ((Describe(fields, out), out += ","), ...);
+  out += "}";
+}
+void Describe(const Segment& v, std::string& out) {
+  Describe(out, v.name, v.id, v.trace_id, v.parent_id, v.start_time, v.end_time, v.in_progress, v.type,
+           v.namespace_name, v.origin, v.user, v.resource_arn, v.traced, v.service, v.http, v.aws, v.sql,
+           v.cause, v.fault, v.error, v.throttle, v.annotations, v.metadata, v.subsegments, v.precursor_ids,
+           v.links);
+}
+std::string Describe(const Segment& segment) {
+  std::string out;
+  Describe(segment, out);
+  return out;
+}
+
+// Parses json into `reused` and into a fresh Segment: same result, same error, same content.
+void ExpectSameAsFresh(std::string_view json, Segment& reused) {
+  Segment fresh;
+  std::string fresh_error, reused_error;
+  bool ok = ParseSegment(json, fresh, fresh_error);
+  EXPECT_EQ(ParseSegment(json, reused, reused_error), ok) << json;
+  EXPECT_EQ(reused_error, fresh_error) << json;
+  EXPECT_EQ(Describe(reused), Describe(fresh)) << json;
+}
+
+// A document with every kind of field, each nested object and array filled.
+const std::string kFull = Doc(
+    ",\"end_time\":2,\"in_progress\":true,\"type\":\"subsegment\",\"parent_id\":\"0239834271dbee25\","
+    "\"namespace\":\"aws\",\"origin\":\"AWS::EC2::Instance\",\"user\":\"u\",\"resource_arn\":\"arn\","
+    "\"traced\":true,\"fault\":true,\"error\":true,\"throttle\":true,"
+    "\"service\":{\"version\":\"1\",\"compiler_version\":\"c1\",\"compiler\":\"c\"},"
+    "\"http\":{\"request\":{\"method\":\"GET\",\"url\":\"http://a.example/a-long-enough-path\","
+    "\"user_agent\":\"ua\",\"client_ip\":\"1.2.3.4\",\"x_forwarded_for\":true,\"traced\":false},"
+    "\"response\":{\"status\":200,\"content_length\":\"12\"}},"
+    "\"aws\":{\"account_id\":\"1\",\"operation\":\"op\",\"region\":\"r\",\"request_id\":\"rid\","
+    "\"queue_url\":\"q\",\"table_name\":\"t\",\"table_names\":[\"t1\",\"t2\"],\"retries\":3,"
+    "\"ec2\":{\"instance_id\":\"i\",\"availability_zone\":\"z\",\"instance_size\":\"s\",\"ami_id\":\"a\"},"
+    "\"ecs\":{\"container\":\"c\",\"container_id\":\"ci\",\"task_arn\":\"ta\",\"task_family\":\"tf\","
+    "\"cluster_arn\":\"ca\",\"container_arn\":\"cna\",\"availability_zone\":\"z\",\"launch_type\":\"l\"},"
+    "\"elastic_beanstalk\":{\"environment_name\":\"e\",\"version_label\":\"v\",\"deployment_id\":7},"
+    "\"eks\":{\"cluster_name\":\"k\",\"pod\":\"p\",\"container_id\":\"kc\"},"
+    "\"cloudwatch_logs\":[{\"log_group\":\"g\",\"arn\":\"ga\"},{\"log_group\":\"g2\"}],"
+    "\"xray\":{\"sdk\":\"X-Ray for Go\",\"sdk_version\":\"1\",\"auto_instrumentation\":true}},"
+    "\"sql\":{\"url\":\"u\",\"connection_string\":\"cs\",\"preparation\":\"p\",\"database_type\":\"d\","
+    "\"database_version\":\"dv\",\"driver_version\":\"drv\",\"user\":\"us\",\"sanitized_query\":\"q\"},"
+    "\"cause\":{\"working_directory\":\"w\",\"paths\":[\"p\"],\"exceptions\":[{\"id\":\"e1\","
+    "\"message\":\"m\",\"type\":\"t\",\"remote\":true,\"truncated\":1,\"skipped\":2,\"cause\":\"e0\","
+    "\"stack\":[{\"path\":\"f\",\"line\":3,\"label\":\"l\"},{\"path\":\"g\"}]}]},"
+    "\"annotations\":{\"a\":\"x\",\"b\":2,\"c\":true},\"metadata\":{\"default\":{\"k\":[1,{\"x\":null}]}},"
+    "\"precursor_ids\":[\"0239834271dbee26\"],"
+    "\"links\":[{\"trace_id\":\"1-5f187253-6a106696d56b1f4ef9eba2ed\",\"id\":\"0239834271dbee27\","
+    "\"attributes\":{\"k\":1}}],"
+    "\"subsegments\":[{\"id\":\"0239834271dbee28\",\"name\":\"a\",\"start_time\":1,"
+    "\"http\":{\"request\":{\"method\":\"PUT\"}},\"cause\":\"e1\",\"annotations\":{\"k\":1},"
+    "\"subsegments\":[{\"id\":\"0239834271dbee29\",\"name\":\"b\",\"start_time\":1}]},"
+    "{\"id\":\"0239834271dbee2a\",\"name\":\"c\",\"start_time\":1},"
+    "{\"id\":\"0239834271dbee2b\",\"name\":\"d\",\"start_time\":1}]");
+
+TEST(XRaySegmentReuse, FieldsOfAnEarlierDocumentDoNotLeak) {
+  Segment reused;
+  // Full, then minimal, then full again, then smaller and differently shaped documents.
+  for (const std::string& json :
+       {kFull, Doc(""), kFull,
+        Doc(",\"subsegments\":[{\"id\":\"0239834271dbee28\",\"name\":\"a\",\"start_time\":1,"
+            "\"http\":{\"response\":{\"status\":500}}}],\"cause\":{\"paths\":[]},\"annotations\":{}"),
+        Doc(",\"cause\":\"abc\",\"aws\":{\"xray\":{}},\"metadata\":{},\"links\":[]"),
+        kFull, Doc(",\"subsegments\":[],\"http\":null,\"aws\":null"), kFull}) {
+    ExpectSameAsFresh(json, reused);
+  }
+  // Vectors shrink: 3 subsegments, then 1 (without the first one's http and subsegments).
+  std::string error;
+  ASSERT_TRUE(ParseSegment(kFull, reused, error)) << error;
+  ASSERT_EQ(reused.subsegments.size(), 3u);
+  ASSERT_TRUE(ParseSegment(Doc(",\"subsegments\":[{\"id\":\"0239834271dbee28\",\"name\":\"z\",\"start_time\":1}]"),
+                           reused, error))
+      << error;
+  ASSERT_EQ(reused.subsegments.size(), 1u);
+  EXPECT_EQ(reused.subsegments[0].name, "z");
+  EXPECT_FALSE(reused.subsegments[0].http.has_value());
+  EXPECT_TRUE(reused.subsegments[0].subsegments.empty());
+  EXPECT_TRUE(reused.subsegments[0].annotations.empty());
+  EXPECT_EQ(reused.subsegments[0].cause.kind, Cause::Kind::kNone);
+  EXPECT_FALSE(reused.aws.has_value());
+  EXPECT_TRUE(reused.metadata.is_null());
+  // A rejected document leaves an empty Segment.
+  EXPECT_FALSE(ParseSegment(Doc(",\"fault\":1"), reused, error));
+  EXPECT_EQ(Describe(reused), Describe(Segment()));
+  ExpectSameAsFresh(kFull, reused);
+}
+
+TEST(XRaySegmentReuse, RepeatedKeysLastWins) {
+  Segment s;
+  std::string error;
+  ASSERT_TRUE(ParseSegment(Doc(",\"name\":5,\"name\":\"b\",\"http\":{\"request\":{\"method\":\"GET\"}},"
+                               "\"http\":{\"response\":{\"status\":200}},\"fault\":1,\"fault\":true,"
+                               "\"annotations\":{\"k\":1,\"k\":\"x\"},\"user\":\"u\",\"user\":null"),
+                           s, error))
+      << error;
+  EXPECT_EQ(s.name, "b");  // the earlier value's type error does not count
+  ASSERT_TRUE(s.http.has_value());
+  EXPECT_FALSE(s.http->request.has_value());
+  EXPECT_EQ(s.http->response->status, 200);
+  EXPECT_TRUE(s.fault);
+  EXPECT_EQ(s.user, "");
+  // Annotations keep every member, as the JSON tree does (the translator lets the last one win).
+  ASSERT_EQ(s.annotations.size(), 2u);
+  EXPECT_EQ(s.annotations[1].value.text(), "x");
+  EXPECT_EQ(ErrorOf(Doc(",\"name\":\"b\",\"name\":null")), "name: required (a non-empty string)");
+  EXPECT_EQ(ErrorOf(Doc(",\"http\":{\"request\":{\"method\":1}},\"http\":{\"request\":{\"method\":2}}")),
+            "http.request.method: expected a string");
+  ExpectSameAsFresh(Doc(",\"http\":{},\"http\":{\"request\":{}},\"aws\":{\"ec2\":{}},\"aws\":null"), s);
+}
+
+TEST(XRaySegmentReader, ErrorsInCheckOrderWhateverTheDocumentOrder) {
+  // The first field in check order is reported, not the first in the document.
+  EXPECT_EQ(ErrorOf(Doc(",\"fault\":1,\"name\":5")), "name: expected a string");
+  EXPECT_EQ(ErrorOf(Doc(",\"subsegments\":[1],\"http\":[]")), "http: expected an object");
+  EXPECT_EQ(ErrorOf("{\"http\":[],\"name\":\"n\"}"), "id: required");  // required fields before http
+  EXPECT_EQ(ErrorOf(Doc(",\"subsegments\":[{\"name\":\"a\"},{\"name\":1}]")), "subsegments[0].id: required");
+  // A syntax error anywhere wins over field errors.
+  EXPECT_EQ(ErrorOf("{\"name\":5,\"x\":tru}"), "segment document is not valid JSON: invalid literal at offset 14");
+  EXPECT_EQ(ErrorOf("[1,2] x"), "segment document is not valid JSON: unexpected data after the JSON value at offset 6");
+}
+
+TEST(XRaySegmentReader, NestingLimit) {
+  auto metadata = [](int depth) {
+    return Doc(",\"metadata\":{\"k\":" + std::string(depth, '[') + std::string(depth, ']') + "}");
+  };
+  Segment s;
+  std::string error;
+  // The document is depth 1 and metadata depth 2: 254 arrays reach the limit of 256.
+  EXPECT_TRUE(ParseSegment(metadata(254), s, error)) << error;
+  EXPECT_EQ(ErrorOf(metadata(255)).rfind("segment document is not valid JSON: nesting too deep at offset ", 0), 0u);
+  // Subsegments in subsegments: an array and an object per level (127 levels end at depth 256).
+  auto nested = [](int levels) {
+    std::string json = Doc(",\"subsegments\":[");
+    json.pop_back();
+    for (int i = 0; i < levels; ++i) json += "{\"id\":\"0239834271dbee28\",\"name\":\"a\",\"start_time\":1,\"subsegments\":[";
+    for (int i = 0; i < levels; ++i) json += "]}";
+    return json + "]}";
+  };
+  ASSERT_TRUE(ParseSegment(nested(127), s, error)) << error;
+  EXPECT_EQ(ErrorOf(nested(128)).rfind("segment document is not valid JSON: nesting too deep", 0), 0u);
+  EXPECT_EQ(ErrorOf(std::string(100000, '[')).rfind("segment document is not valid JSON: nesting too deep", 0), 0u);
+}
+
+TEST(XRaySegmentReader, StringEscapes) {
+  Segment s;
+  std::string error;
+  ASSERT_TRUE(ParseSegment(Doc(",\"na\\u006de\":\"\\u00e9\\ud83d\\ude00\\\"\\\\\\/\\b\\f\\n\\r\\t\","
+                               "\"user\":\"\\ud83d\",\"origin\":\"\\udc00x\",\"resource_arn\":\"\\ud83d\\u0041\""),
+                           s, error))
+      << error;
+  EXPECT_EQ(s.name, "\xc3\xa9\xf0\x9f\x98\x80\"\\/\b\f\n\r\t");  // the escaped key is "name"
+  EXPECT_EQ(s.user, "\xef\xbf\xbd");                             // unpaired surrogates: U+FFFD
+  EXPECT_EQ(s.origin, "\xef\xbf\xbdx");
+  EXPECT_EQ(s.resource_arn, "\xef\xbf\xbd"
+                            "A");
+  const std::string kInvalid = "segment document is not valid JSON: ";
+  EXPECT_EQ(ErrorOf(Doc(",\"user\":\"\\x\"")), kInvalid + "invalid escape at offset 111");
+  EXPECT_EQ(ErrorOf(Doc(",\"user\":\"\\u12\"")), kInvalid + "invalid \\u escape at offset 115");
+  EXPECT_EQ(ErrorOf(Doc(",\"user\":\"\\u12")), kInvalid + "truncated \\u escape at offset 112");
+  EXPECT_EQ(ErrorOf(Doc(",\"user\":\"\\ud83d\\uzzzz\"")), kInvalid + "invalid \\u escape at offset 119");
+  EXPECT_EQ(ErrorOf(Doc(",\"user\":\"a\tb\"")), kInvalid + "control character in string at offset 111");
+  EXPECT_EQ(ErrorOf(Doc(",\"user\":\"\xc3\"")), kInvalid + "invalid UTF-8 in string at offset 112");
+  EXPECT_EQ(ErrorOf(Doc(",\"x\xff\":1")), kInvalid + "invalid UTF-8 in string at offset 106");
+  // Long strings (the 8-byte scan) with the stop character at every position.
+  for (size_t n = 0; n < 20; ++n) {
+    std::string value(n, 'v');
+    ASSERT_TRUE(ParseSegment(Doc(",\"user\":\"" + value + "\\n" + value + "\""), s, error)) << error;
+    EXPECT_EQ(s.user, value + "\n" + value);
+    EXPECT_EQ(ErrorOf(Doc(",\"user\":\"" + value + "\x01\"")),
+              kInvalid + "control character in string at offset " + std::to_string(110 + n));
+  }
+}
+
+TEST(XRaySegmentReader, Numbers) {
+  Segment s;
+  std::string error;
+  ASSERT_TRUE(ParseSegment(Doc(",\"start_time\":-1.5e-3,\"end_time\":1E+2,\"http\":{\"response\":{\"status\":2.0e2,"
+                               "\"content_length\":\"1e3\"}},\"aws\":{\"retries\":-9223372036854775808,"
+                               "\"elastic_beanstalk\":{\"deployment_id\":9223372036854775807}},"
+                               "\"cause\":{\"exceptions\":[{\"truncated\":-0}]}"),
+                           s, error))
+      << error;
+  EXPECT_DOUBLE_EQ(s.start_time, -0.0015);  // the last start_time
+  EXPECT_DOUBLE_EQ(*s.end_time, 100);
+  EXPECT_EQ(s.http->response->status, 200);
+  EXPECT_EQ(s.http->response->content_length, 1000);
+  EXPECT_EQ(s.aws->retries, INT64_MIN);
+  EXPECT_EQ(s.aws->elastic_beanstalk->deployment_id, INT64_MAX);
+  EXPECT_EQ(s.cause.exceptions[0].truncated, 0);
+
+  EXPECT_EQ(ErrorOf(Doc(",\"end_time\":1e400")), "end_time: expected a number");
+  EXPECT_EQ(ErrorOf(Doc(",\"aws\":{\"retries\":9223372036854775808}")), "aws.retries: expected an integer");
+  EXPECT_EQ(ErrorOf(Doc(",\"aws\":{\"retries\":1.5}")), "aws.retries: expected an integer");
+  EXPECT_EQ(ErrorOf(Doc(",\"aws\":{\"retries\":1e30}")), "aws.retries: expected an integer");
+  EXPECT_EQ(ErrorOf(Doc(",\"http\":{\"response\":{\"content_length\":\" 1\"}}")),
+            "http.response.content_length: expected an integer or a string holding one");
+  for (const char* bad : {"01", "1.", ".5", "-", "+1", "1e", "1e+", "--1", "0x10"}) {
+    std::string error_text = ErrorOf(Doc(std::string(",\"end_time\":") + bad));
+    EXPECT_EQ(error_text.rfind("segment document is not valid JSON: ", 0), 0u) << bad << ": " << error_text;
+  }
+}
+
+// Whatever the input, the error is the JSON reader's when the text is not JSON.
+void ExpectJsonErrorsAsTheJsonReader(std::string_view json, Segment& reused) {
+  common::JsonValue tree;
+  std::string json_error, error;
+  const bool is_json = common::ParseJson(json, tree, &json_error);
+  const bool ok = ParseSegment(json, reused, error);
+  if (!is_json) {
+    EXPECT_FALSE(ok);
+    EXPECT_EQ(error, "segment document is not valid JSON: " + json_error) << json;
+  } else if (!tree.is_object()) {
+    EXPECT_EQ(error, "segment document is not a JSON object") << json;
+  }
+  if (!ok) EXPECT_EQ(Describe(reused), Describe(Segment())) << json;
+}
+
+TEST(XRaySegmentReader, EveryTruncationFailsCleanly) {
+  Segment reused;
+  for (const std::string& json : {kFull, ReadAll(SegmentsDir() / "ddbSample.txt")}) {
+    std::string_view whole = json;
+    while (!whole.empty() && std::isspace(static_cast<unsigned char>(whole.back()))) whole.remove_suffix(1);
+    for (size_t n = 0; n < whole.size(); ++n) {
+      std::string prefix(whole.substr(0, n));  // its own allocation: a read past the end is caught by ASan
+      ASSERT_NO_FATAL_FAILURE(ExpectJsonErrorsAsTheJsonReader(prefix, reused));
+      std::string error;
+      EXPECT_FALSE(ParseSegment(prefix, reused, error)) << n;
+    }
+    ExpectSameAsFresh(whole, reused);
+  }
+}
+
+TEST(XRaySegmentReader, RandomMutationsFailCleanlyOrParseAsFresh) {
+  std::mt19937_64 rng(20261128);
+  const std::vector<std::string> seeds = {kFull, ReadAll(SegmentsDir() / "ddbSample.txt"), Doc("")};
+  const char* pieces[] = {"null", "true", "1e3", "-0", "\"x\"", "\"\\ud83d\"", "{}", "[]", ",", ":", "\"",
+                          "\\", "\xff", "{\"a\":[1]}", "\"name\":", "\"subsegments\":[{}]"};
+  Segment reused;
+  for (int i = 0; i < 20000; ++i) {
+    std::string json = seeds[rng() % seeds.size()];
+    for (int edits = 1 + static_cast<int>(rng() % 3); edits > 0; --edits) {
+      const size_t at = rng() % (json.size() + 1);
+      switch (rng() % 4) {
+        case 0:
+          if (at < json.size()) json[at] = static_cast<char>(rng());
+          break;
+        case 1:
+          json.insert(at, pieces[rng() % std::size(pieces)]);
+          break;
+        case 2:
+          json.erase(at, 1 + rng() % 16);
+          break;
+        default:
+          json.insert(at, json.substr(rng() % json.size(), rng() % 32));
+      }
+    }
+    ASSERT_NO_FATAL_FAILURE(ExpectJsonErrorsAsTheJsonReader(json, reused));
+    ExpectSameAsFresh(json, reused);
+  }
 }
 
 }  // namespace

@@ -99,4 +99,20 @@ inline uint16_t FreePort() {
   return ntohs(a.sin_port);
 }
 
+// A loopback port free for both UDP and TCP a moment ago (the awsxray receiver's port number
+// serves both).
+inline uint16_t FreeUdpAndTcpPort() {
+  for (;;) {
+    uint16_t port = FreePort();
+    int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    if (ok) return port;
+  }
+}
+
 }  // namespace adot::collector::testing

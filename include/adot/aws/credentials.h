@@ -130,13 +130,14 @@ std::shared_ptr<CredentialsProvider> CreateInstanceProfileCredentialsProvider(Pr
 // profile's role_arn + source_profile does. region: STS's (the endpoint
 // https://sts.<region>.amazonaws.com and the signing region; empty: us-east-1);
 // options.sts_endpoint replaces the endpoint, options.sts_timeout and options.http are used.
-// session_name empty: "adot-cpp-<milliseconds since the epoch>". Not cached: wrap it in
-// CreateCachingCredentialsProvider.
+// session_name empty: "adot-cpp-<milliseconds since the epoch>"; external_id: sent as ExternalId
+// when not empty. Not cached: wrap it in CreateCachingCredentialsProvider.
 std::shared_ptr<CredentialsProvider> CreateAssumeRoleCredentialsProvider(std::shared_ptr<CredentialsProvider> source,
                                                                          std::string role_arn,
                                                                          std::string session_name,
                                                                          std::string region,
-                                                                         ProviderOptions options);
+                                                                         ProviderOptions options,
+                                                                         std::string external_id = {});
 
 // The first provider that succeeds; the error lists every provider's reason.
 std::shared_ptr<CredentialsProvider> CreateChainCredentialsProvider(

@@ -40,6 +40,14 @@ std::chrono::milliseconds BackoffInterval(const RetrySettings& s, int retry) {
 
 QueuedExporter::QueuedExporter(std::string name, ExporterHelperSettings settings, PushFn push,
                                std::function<void()> cancel, std::function<Status()> start_sender)
+    : QueuedExporter(
+          std::move(name), settings,
+          StatefulPushFn([push = std::move(push)](const PData& d, std::chrono::milliseconds t,
+                                                  std::shared_ptr<void>&) { return push(d, t); }),
+          std::move(cancel), std::move(start_sender)) {}
+
+QueuedExporter::QueuedExporter(std::string name, ExporterHelperSettings settings, StatefulPushFn push,
+                               std::function<void()> cancel, std::function<Status()> start_sender)
     : name_(std::move(name)),
       settings_(settings),
       push_(std::move(push)),
@@ -147,8 +155,9 @@ void QueuedExporter::Drop(const PData& data, const std::string& why) {
 
 Status QueuedExporter::SendWithRetry(const PData& data) {
   const auto start = Clock::now();
+  std::shared_ptr<void> state;  // the sender's, for this batch's attempts
   for (int retry = 1;; ++retry) {
-    Status s = push_(data, settings_.timeout);
+    Status s = push_(data, settings_.timeout, state);
     if (s.ok()) {
       counters_.sent_items += data.ItemCount();
       counters_.sent_requests += 1;

@@ -61,9 +61,16 @@ class QueuedExporter : public Exporter {
  public:
   // Sends one batch, honouring timeout (0 = none). Called from several threads at once.
   using PushFn = std::function<Status(const PData& data, std::chrono::milliseconds timeout)>;
+  // The same, with state that lives from the batch's first attempt to its last (null at the first):
+  // what a sender derived from the batch once (EMF events, whose cumulative-to-delta conversion must
+  // not run twice) and how far it got, so a retry sends only what is left.
+  using StatefulPushFn =
+      std::function<Status(const PData& data, std::chrono::milliseconds timeout, std::shared_ptr<void>& state)>;
 
   // start_sender runs at Start (e.g. loads TLS files); its error fails the collector's start.
   QueuedExporter(std::string name, ExporterHelperSettings settings, PushFn push,
+                 std::function<void()> cancel_in_flight = {}, std::function<Status()> start_sender = {});
+  QueuedExporter(std::string name, ExporterHelperSettings settings, StatefulPushFn push,
                  std::function<void()> cancel_in_flight = {}, std::function<Status()> start_sender = {});
   ~QueuedExporter() override;
 
@@ -82,7 +89,7 @@ class QueuedExporter : public Exporter {
 
   std::string name_;
   ExporterHelperSettings settings_;
-  PushFn push_;
+  StatefulPushFn push_;
   std::function<void()> cancel_;
   std::function<Status()> start_sender_;
   ExporterCounters counters_;
@@ -115,16 +122,20 @@ inline std::string ExporterInstanceName(const CreateSettings& settings) {
   return settings.id + "[" + SignalName(settings.signal) + "]";
 }
 
-// A queued exporter over a network sender: batches go out through sender->Push(data, timeout),
-// sender->Cancel() aborts sends still in flight at the shutdown deadline, and sender->Start(), when
-// the sender has one, runs at Start.
+// A queued exporter over a network sender: batches go out through sender->Push(data, timeout) (or
+// Push(data, timeout, state), see StatefulPushFn), sender->Cancel() aborts sends still in flight at
+// the shutdown deadline, and sender->Start(), when the sender has one, runs at Start.
 template <class Sender>
 std::shared_ptr<QueuedExporter> MakeSenderExporter(const CreateSettings& create,
                                                    ExporterHelperSettings settings,
                                                    std::shared_ptr<Sender> sender) {
   return std::make_shared<QueuedExporter>(
       ExporterInstanceName(create), std::move(settings),
-      [sender](const PData& d, std::chrono::milliseconds t) { return sender->Push(d, t); },
+      QueuedExporter::StatefulPushFn(
+          [sender](const PData& d, std::chrono::milliseconds t, std::shared_ptr<void>& state) {
+            if constexpr (requires { sender->Push(d, t, state); }) return sender->Push(d, t, state);
+            else return sender->Push(d, t);
+          }),
       [sender] { sender->Cancel(); },
       [sender]() -> Status {
         if constexpr (requires { sender->Start(); }) return sender->Start();

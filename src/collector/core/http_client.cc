@@ -117,6 +117,10 @@ void HttpClient::Send(const common::HttpRequest& req, common::HttpResponse& resp
       Status st = TlsClientContext::Create(o, {"http/1.1"}, tls_);
       if (!st.ok()) return fail(HttpError::kInvalid, st.message());
     }
+    Target proxy;
+    const bool proxied = !options_.proxy.empty();
+    if (proxied && (!ParseUrl(options_.proxy, proxy, error) || proxy.tls))
+      return fail(HttpError::kInvalid, "proxy: " + (proxy.tls ? "only http:// proxies are supported" : error));
     std::string key = (t.tls ? "https://" : "http://") + t.host + ":" + std::to_string(t.port);
     if (conn_key_ != key) conn_.Close();
     // A kept-alive connection the server has closed meanwhile fails before any answer: try once more
@@ -125,8 +129,10 @@ void HttpClient::Send(const common::HttpRequest& req, common::HttpResponse& resp
       bool reused = conn_.connected();
       if (!reused) {
         conn_key_ = key;
-        Status st = conn_.Connect(t.host, t.port, t.tls ? tls_ : nullptr, deadline);
+        Status st = proxied ? ConnectThroughProxy(proxy, t, deadline)
+                            : conn_.Connect(t.host, t.port, t.tls ? tls_ : nullptr, deadline);
         if (!st.ok()) {
+          conn_.Close();
           if (conn_.cancelled()) return fail(HttpError::kCancelled, "request cancelled");
           if (st.message() == "timeout" || st.message().rfind("timeout", 0) == 0)
             return fail(HttpError::kTimeout, st.message());
@@ -135,7 +141,8 @@ void HttpClient::Send(const common::HttpRequest& req, common::HttpResponse& resp
         }
       }
       bool nothing_received = false;
-      Exchange(t, req, body, deadline, resp, nothing_received);
+      // Through a proxy, plain http requests name the whole URL.
+      Exchange(t, proxied && !t.tls ? AbsoluteForm(t) : t.path, req, body, deadline, resp, nothing_received);
       if (resp.error == HttpError::kNone) return;
       conn_.Close();
       if (!(reused && nothing_received && resp.error == HttpError::kConnection)) return;
@@ -147,8 +154,36 @@ void HttpClient::Send(const common::HttpRequest& req, common::HttpResponse& resp
   }
 }
 
-void HttpClient::Exchange(const Target& t, const common::HttpRequest& req, std::string_view body,
-                          NetConnection::Deadline deadline, common::HttpResponse& resp, bool& nothing_received) {
+std::string HttpClient::AbsoluteForm(const Target& t) { return "http://" + HostHeader(t) + t.path; }
+
+Status HttpClient::ConnectThroughProxy(const Target& proxy, const Target& t, NetConnection::Deadline deadline) {
+  Status st = conn_.Connect(proxy.host, proxy.port, nullptr, deadline);
+  if (!st.ok() || !t.tls) return st;
+  std::string authority = (t.host.find(':') != std::string::npos ? "[" + t.host + "]" : t.host) + ":" + std::to_string(t.port);
+  st = conn_.Write("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n", deadline);
+  if (!st.ok()) return st;
+  // The proxy's answer ends with an empty line; the tunnel carries nothing before our TLS
+  // ClientHello, so reading past that line cannot happen.
+  std::string answer;
+  while (answer.find("\r\n\r\n") == std::string::npos) {
+    char buffer[1024];
+    size_t n = 0;
+    st = conn_.ReadSome(buffer, sizeof(buffer), n, deadline);
+    if (!st.ok()) return st;
+    if (n == 0) return Status::Retryable("the proxy closed the connection during CONNECT");
+    answer.append(buffer, n);
+    if (answer.size() > 16 * 1024) return Status::Retryable("the proxy's CONNECT answer is too long");
+  }
+  // "HTTP/1.1 200 Connection established"
+  size_t space = answer.find(' ');
+  if (space == std::string::npos || answer.compare(space + 1, 1, "2") != 0)
+    return Status::Retryable("the proxy refused CONNECT " + authority + ": " + answer.substr(0, answer.find('\r')));
+  return conn_.StartTls(t.host, tls_, deadline);
+}
+
+void HttpClient::Exchange(const Target& t, const std::string& request_target, const common::HttpRequest& req,
+                          std::string_view body, NetConnection::Deadline deadline, common::HttpResponse& resp,
+                          bool& nothing_received) {
   auto fail = [&](const Status& st) {
     if (conn_.cancelled()) {
       resp.error = HttpError::kCancelled;
@@ -159,7 +194,7 @@ void HttpClient::Exchange(const Target& t, const common::HttpRequest& req, std::
                                                      : st.message();
     }
   };
-  std::string head = req.method + " " + t.path + " HTTP/1.1\r\nHost: " + HostHeader(t) + "\r\n";
+  std::string head = req.method + " " + request_target + " HTTP/1.1\r\nHost: " + HostHeader(t) + "\r\n";
   auto add = [&](const std::string& k, const std::string& v) {
     if (SendableHeader(k, v)) head += k + ": " + v + "\r\n";
   };
@@ -218,6 +253,49 @@ void HttpClient::Exchange(const Target& t, const common::HttpRequest& req, std::
   }
   resp.body = std::move(msg.body());
   if (!msg.keep_alive()) conn_.Close();
+}
+
+std::unique_ptr<HttpClient> HttpClientPool::Take() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (cancelled_) {
+    auto c = std::make_unique<HttpClient>(options_);
+    c->Cancel();
+    return c;
+  }
+  if (free_.empty()) {
+    auto c = std::make_unique<HttpClient>(options_);
+    busy_.insert(c.get());
+    return c;
+  }
+  auto c = std::move(free_.back());
+  free_.pop_back();
+  busy_.insert(c.get());
+  return c;
+}
+
+void HttpClientPool::Give(std::unique_ptr<HttpClient> c) {
+  std::lock_guard<std::mutex> lock(mu_);
+  busy_.erase(c.get());
+  if (!cancelled_) free_.push_back(std::move(c));
+}
+
+void HttpClientPool::Send(const common::HttpRequest& request, common::HttpResponse& response) {
+  auto client = Take();
+  client->Send(request, response);
+  Give(std::move(client));
+}
+
+Status TransportStatus(const common::HttpResponse& response) {
+  if (response.error == HttpError::kNone) return Status::Ok();
+  std::string m = std::string(common::HttpErrorName(response.error)) + ": " + response.error_message;
+  if (response.error == HttpError::kCancelled || response.error == HttpError::kInvalid) return Status::Permanent(m);
+  return Status::Retryable(m);
+}
+
+void HttpClientPool::CancelAll() {
+  std::lock_guard<std::mutex> lock(mu_);
+  cancelled_ = true;
+  for (auto* c : busy_) c->Cancel();
 }
 
 }  // namespace adot::collector

@@ -182,7 +182,11 @@ Status NetConnection::Connect(const std::string& host, uint16_t port, const std:
   freeaddrinfo(res);
   if (fd_ < 0) return last;
   if (!tls) return Status::Ok();
+  return StartTls(host, tls, deadline);
+}
 
+Status NetConnection::StartTls(const std::string& host, const std::shared_ptr<TlsClientContext>& tls, Deadline deadline) {
+  if (fd_ < 0) return Status::Retryable("connection closed");
   tls_ = tls;
   ssl_ = SSL_new(tls->native());
   BIO* bio = BIO_new(NoSignalSocketMethod());
@@ -207,7 +211,7 @@ Status NetConnection::Connect(const std::string& host, uint16_t port, const std:
       return st;
     }
     long verify = SSL_get_verify_result(ssl_);
-    std::string msg = "TLS handshake with " + where + " failed: " +
+    std::string msg = "TLS handshake with " + host + " failed: " +
                       (verify != X509_V_OK ? X509_verify_cert_error_string(verify) : OpenSslError());
     Close();
     // A certificate that does not verify will not verify next time either.

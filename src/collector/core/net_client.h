@@ -56,6 +56,8 @@ class NetConnection {
   // (the endpoint may come back) except a failed certificate check, which is permanent.
   Status Connect(const std::string& host, uint16_t port, const std::shared_ptr<TlsClientContext>& tls,
                  Deadline deadline);
+  // TLS over the open connection (after an HTTP proxy's CONNECT): host is the name checked.
+  Status StartTls(const std::string& host, const std::shared_ptr<TlsClientContext>& tls, Deadline deadline);
   Status Write(std::string_view data, Deadline deadline);
   // Reads at least one byte; n == 0 means the peer closed the connection.
   Status ReadSome(char* buffer, size_t capacity, size_t& n, Deadline deadline);

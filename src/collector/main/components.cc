@@ -3,6 +3,9 @@
 #ifdef ADOT_COLLECTOR_WITH_OTLP_receiver
 #include "collector/receivers/otlp/otlp_receiver.h"
 #endif
+#ifdef ADOT_COLLECTOR_WITH_AWSXRAY_receiver
+#include "collector/receivers/awsxray/awsxray_receiver.h"
+#endif
 #ifdef ADOT_COLLECTOR_WITH_BATCH_processor
 #include "collector/processors/batch/batch_processor.h"
 #endif
@@ -36,6 +39,12 @@
 #ifdef ADOT_COLLECTOR_WITH_FILE_exporter
 #include "collector/exporters/file/file_exporter.h"
 #endif
+#ifdef ADOT_COLLECTOR_WITH_AWSXRAY_exporter
+#include "collector/exporters/awsxray/awsxray_exporter.h"
+#endif
+#ifdef ADOT_COLLECTOR_WITH_AWSEMF_exporter
+#include "collector/exporters/awsemf/awsemf_exporter.h"
+#endif
 #ifdef ADOT_COLLECTOR_WITH_HEALTH_CHECK_extension
 #include "collector/extensions/health_check/health_check.h"
 #endif
@@ -49,6 +58,9 @@ Registry BuiltinComponents() {
   Registry r;
 #ifdef ADOT_COLLECTOR_WITH_OTLP_receiver
   r.Add(OtlpReceiverFactory());
+#endif
+#ifdef ADOT_COLLECTOR_WITH_AWSXRAY_receiver
+  r.Add(AwsXrayReceiverFactory());
 #endif
 #ifdef ADOT_COLLECTOR_WITH_BATCH_processor
   r.Add(BatchProcessorFactory());
@@ -82,6 +94,12 @@ Registry BuiltinComponents() {
 #endif
 #ifdef ADOT_COLLECTOR_WITH_FILE_exporter
   r.Add(FileExporterFactory());
+#endif
+#ifdef ADOT_COLLECTOR_WITH_AWSXRAY_exporter
+  r.Add(AwsXrayExporterFactory());
+#endif
+#ifdef ADOT_COLLECTOR_WITH_AWSEMF_exporter
+  r.Add(AwsEmfExporterFactory());
 #endif
 #ifdef ADOT_COLLECTOR_WITH_HEALTH_CHECK_extension
   r.Add(HealthCheckExtensionFactory());

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "collector/test_util.h"
 
@@ -71,6 +73,30 @@ TEST(ExporterHelperTest, RetriesRetryableErrorsUntilSuccess) {
   EXPECT_EQ(calls, 3);
   EXPECT_EQ(e.counters().send_failed_items, 0u);
   e.Shutdown(Clock::now() + 1s);
+}
+
+TEST(ExporterHelperTest, SenderStateLastsFromABatchsFirstAttemptToItsLast) {
+  std::mutex mu;
+  std::vector<int> seen;  // the state's value at each attempt; -1 when null
+  QueuedExporter e("t", Fast(),
+                   QueuedExporter::StatefulPushFn([&](const PData&, std::chrono::milliseconds, std::shared_ptr<void>& state) {
+                     std::lock_guard<std::mutex> lock(mu);
+                     if (!state) {
+                       seen.push_back(-1);
+                       state = std::make_shared<int>(0);
+                     } else {
+                       seen.push_back(*std::static_pointer_cast<int>(state));
+                     }
+                     int& attempts = *std::static_pointer_cast<int>(state);
+                     return ++attempts < 3 ? Status::Retryable("busy") : Status::Ok();
+                   }));
+  ASSERT_TRUE(e.Start().ok());
+  ASSERT_TRUE(e.Consume(MakeTraces(1, 2)).ok());
+  ASSERT_TRUE(WaitFor([&] { return e.counters().sent_items == 2; }));
+  ASSERT_TRUE(e.Consume(MakeTraces(1, 2)).ok());  // a new batch starts without state
+  ASSERT_TRUE(WaitFor([&] { return e.counters().sent_items == 4; }));
+  e.Shutdown(Clock::now() + 1s);
+  EXPECT_EQ(seen, (std::vector<int>{-1, 1, 2, -1, 1, 2}));
 }
 
 TEST(ExporterHelperTest, PermanentErrorsAreNotRetriedAndCountedAsDropped) {

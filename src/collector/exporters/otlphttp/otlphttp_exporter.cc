@@ -1,8 +1,5 @@
 #include "collector/exporters/otlphttp/otlphttp_exporter.h"
 
-#include <mutex>
-#include <set>
-
 #include "collector/core/auth.h"
 #include "collector/core/exporter_helper.h"
 #include "collector/core/http_client.h"
@@ -73,46 +70,6 @@ std::string SignalUrl(const OtlpHttpConfig& c, Signal s) {
   return base + "/v1/" + SignalName(s);
 }
 
-// HttpClient is single-threaded: one per concurrent sender, reused.
-class ClientPool {
- public:
-  explicit ClientPool(common::HttpClientOptions o) : options_(std::move(o)) {}
-  std::unique_ptr<HttpClient> Take() {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (cancelled_) {
-      auto c = std::make_unique<HttpClient>(options_);
-      c->Cancel();
-      return c;
-    }
-    if (free_.empty()) {
-      auto c = std::make_unique<HttpClient>(options_);
-      busy_.insert(c.get());
-      return c;
-    }
-    auto c = std::move(free_.back());
-    free_.pop_back();
-    busy_.insert(c.get());
-    return c;
-  }
-  void Give(std::unique_ptr<HttpClient> c) {
-    std::lock_guard<std::mutex> lock(mu_);
-    busy_.erase(c.get());
-    if (!cancelled_) free_.push_back(std::move(c));
-  }
-  void CancelAll() {
-    std::lock_guard<std::mutex> lock(mu_);
-    cancelled_ = true;
-    for (auto* c : busy_) c->Cancel();
-  }
-
- private:
-  common::HttpClientOptions options_;
-  std::mutex mu_;
-  std::vector<std::unique_ptr<HttpClient>> free_;
-  std::set<HttpClient*> busy_;
-  bool cancelled_ = false;
-};
-
 class OtlpHttpSender {
  public:
   OtlpHttpSender(const OtlpHttpConfig& c, const CreateSettings& s)
@@ -169,15 +126,8 @@ class OtlpHttpSender {
       if (!st.ok()) return st;
     }
     common::HttpResponse resp;
-    auto client = pool_.Take();
-    client->Send(req, resp);
-    pool_.Give(std::move(client));
-    if (resp.error != common::HttpError::kNone) {
-      std::string m = std::string(common::HttpErrorName(resp.error)) + ": " + resp.error_message;
-      if (resp.error == common::HttpError::kCancelled || resp.error == common::HttpError::kInvalid)
-        return Status::Permanent(m);
-      return Status::Retryable(m);
-    }
+    pool_.Send(req, resp);
+    if (Status st = TransportStatus(resp); !st.ok()) return st;
     if (resp.status >= 200 && resp.status < 300) {
       LogPartialSuccess(name_, ReadPartialSuccess(resp.body, cfg_.json));
       return Status::Ok();
@@ -200,7 +150,7 @@ class OtlpHttpSender {
   std::string url_;
   OtlpHttpConfig cfg_;
   common::HttpClientOptions client_options_;
-  ClientPool pool_;
+  HttpClientPool pool_;
   std::shared_ptr<HttpClientAuthenticator> auth_;
 };
 

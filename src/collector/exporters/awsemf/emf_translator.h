@@ -1,0 +1,82 @@
+// OTLP metrics → CloudWatch Embedded Metric Format (EMF) documents: the translator of the awsemf
+// exporter (docs: emf.md §5). Follows the Go awsemfexporter (contrib) except where its behaviour
+// loses or corrupts data; emf_translator.cc says where.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "collector/core/pdata.h"
+
+namespace adot::collector::awsemf {
+
+enum class DimensionRollup { kZeroAndSingleDimension, kSingleDimensionOnly, kNone };
+
+struct LabelMatcher {
+  std::vector<std::string> label_names;
+  std::string separator = ";";
+  std::string regex;
+};
+
+struct MetricDeclaration {
+  std::vector<std::vector<std::string>> dimensions;
+  std::vector<std::string> metric_name_selectors;  // regexes
+  std::vector<LabelMatcher> label_matchers;
+};
+
+struct MetricDescriptor {
+  std::string metric_name;
+  std::string unit;
+  bool overwrite = false;
+};
+
+struct EmfOptions {
+  std::string namespace_name;  // config `namespace`; empty: from the resource
+                               // (service.namespace/service.name ...), else "default"
+  std::string log_group_name;  // may hold placeholders {ClusterName} {TaskId} {NodeName} {PodName}
+                               // {ServiceName} {ContainerInstanceId} {TaskDefinitionFamily}; empty:
+                               // "/metrics/<namespace>"
+  std::string log_stream_name;  // placeholders as above; empty: "otel-stream-<id>" with an id made
+                                // once per translator
+  DimensionRollup dimension_rollup = DimensionRollup::kZeroAndSingleDimension;
+  std::vector<MetricDeclaration> metric_declarations;
+  std::vector<MetricDescriptor> metric_descriptors;
+  bool retain_initial_value_of_delta_metric = false;
+  bool detailed_metrics = false;  // summaries: <name>_sum/_count + one point per quantile
+  bool resource_to_telemetry_conversion = false;  // resource attributes become labels
+  std::string version = "1";                      // "1" or "0" (legacy layout)
+};
+
+// Checks options (every regex compiles, declarations are complete, version is "0" or "1");
+// empty when fine, else a message.
+std::string CheckEmfOptions(const EmfOptions& options);
+
+struct EmfEvent {
+  std::string log_group;
+  std::string log_stream;
+  int64_t timestamp_ms = 0;
+  std::string message;  // one EMF JSON document
+};
+
+class EmfTranslator {
+ public:
+  explicit EmfTranslator(EmfOptions options);  // options already checked
+  ~EmfTranslator();
+  EmfTranslator(EmfTranslator&&) noexcept;
+  EmfTranslator& operator=(EmfTranslator&&) noexcept;
+
+  // Appends one event per group of data points (§5.2 grouping). Returns the number of data points
+  // dropped (no recorded value, NaN/Inf, the first cumulative point used as a baseline, unmatched
+  // declarations, duplicate names within a group). now_ms: the time used when a data point has
+  // none, and the clock of the cumulative → delta state. Thread-safe (that state is shared and
+  // locked; entries unseen for 5 minutes expire).
+  size_t Translate(const MetricsRequest& request, std::vector<EmfEvent>& out, int64_t now_ms);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace adot::collector::awsemf

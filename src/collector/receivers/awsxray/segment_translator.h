@@ -1,0 +1,25 @@
+// The awsxray receiver's translation of one X-Ray segment document (aws/xray_segment.h) into OTLP
+// spans: the mapping of the Go collector's receiver/awsxrayreceiver/internal/translator, which is
+// largely the inverse of the awsxray exporter's (so X-Ray SDK -> collector -> X-Ray keeps the
+// document's content). The segment and its embedded subsegments become one span each, flattened
+// in document order (a parent before its children); the resource comes from the top-level
+// document. segment_translator.cc lists the field-by-field mapping.
+#pragma once
+
+#include <string>
+
+#include "aws/xray_segment.h"
+#include "collector/core/pdata.h"
+
+namespace adot::collector::awsxray {
+
+// Appends the spans of one parsed segment document (the segment and all its embedded subsegments,
+// flattened) to `request` as one new ResourceSpans (resource from the segment: cloud.provider,
+// service.name, the aws block's ec2/ecs/eks/elastic_beanstalk fields, telemetry.sdk.* from aws.xray,
+// ...) with one ScopeSpans. Returns the number of spans appended. On a document that cannot be
+// translated (e.g. an id that is not hex, a subsegment missing a required field, a namespace other
+// than "aws"/"remote", a sql.url without a database name) appends nothing, returns 0 and sets error
+// to a message naming the field (e.g. `subsegments[1].subsegments[0].id: ...`).
+size_t AppendSegment(const aws::xray::Segment& segment, TracesRequest& request, std::string& error);
+
+}  // namespace adot::collector::awsxray
