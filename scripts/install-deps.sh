@@ -43,9 +43,10 @@ fi
 # package, an independent SigV4 signer checking the collector's sigv4auth signatures). `npm ci` runs
 # only when node_modules is missing or older than the lock file, so running this script again does
 # nothing.
-# --prefer-offline takes what the npm cache already has without asking the registry; when the
-# registry cannot be reached, --offline installs from the cache alone. No package needs an install
-# script (--ignore-scripts).
+# --prefer-offline takes what the npm cache already has without asking the registry; when that
+# fails (a cached package list older than the lock file), a plain `npm ci` asks the registry; when
+# the registry cannot be reached, --offline installs from the cache alone. No package needs an
+# install script (--ignore-scripts).
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 npm_ci_pinned() {
   local dir="$repo/$1"
@@ -54,7 +55,7 @@ npm_ci_pinned() {
   if [ ! -f "$installed_lock" ] || [ "$dir/package-lock.json" -nt "$installed_lock" ]; then
     echo "install-deps: npm ci in $1"
     local npm_flags=(--prefix "$dir" --ignore-scripts --no-audit --no-fund --loglevel=error)
-    npm ci "${npm_flags[@]}" --prefer-offline || npm ci "${npm_flags[@]}" --offline
+    npm ci "${npm_flags[@]}" --prefer-offline || npm ci "${npm_flags[@]}" || npm ci "${npm_flags[@]}" --offline
   else
     echo "install-deps: $1 node_modules up to date"
   fi
