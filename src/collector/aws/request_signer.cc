@@ -104,6 +104,38 @@ std::string AwsRequestSigner::Region(std::string* error) {
   return region_;
 }
 
+void ParseAwsClientSettings(ConfigReader& r, std::string service, AwsClientSettings& out) {
+  out.endpoint = r.String("endpoint");
+  if (!out.endpoint.empty() && out.endpoint.find("://") == std::string::npos) out.endpoint = "https://" + out.endpoint;
+  if (!out.endpoint.empty() && out.endpoint.rfind("http://", 0) != 0 && out.endpoint.rfind("https://", 0) != 0)
+    r.Error("endpoint", "must be an http:// or https:// URL, got \"" + out.endpoint + "\"");
+  while (!out.endpoint.empty() && out.endpoint.back() == '/') out.endpoint.pop_back();
+  AwsSignerConfig& s = out.signer;
+  s.service = std::move(service);
+  s.region = r.String("region");
+  if (!s.region.empty() && !IsAwsRegionLike(s.region))
+    r.Error("region", "must be an AWS region such as us-west-2, got \"" + s.region + "\"");
+  s.role_arn = r.String("role_arn");
+  if (!s.role_arn.empty() && !IsIamRoleArn(s.role_arn))
+    r.Error("role_arn", "must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got \"" + s.role_arn + "\"");
+  s.external_id = r.String("external_id");
+  if (!s.external_id.empty() && s.role_arn.empty()) r.Error("external_id", "needs role_arn");
+  s.region_from_imds = !r.Bool("local_mode", false);
+  out.proxy_address = r.String("proxy_address");
+  if (!out.proxy_address.empty() && out.proxy_address.find("://") == std::string::npos)
+    out.proxy_address = "http://" + out.proxy_address;
+  if (!out.proxy_address.empty() && out.proxy_address.rfind("http://", 0) != 0)
+    r.Error("proxy_address", "must be an http:// proxy URL, got \"" + out.proxy_address + "\"");
+  out.no_verify_ssl = r.Bool("no_verify_ssl", false);
+}
+
+common::HttpClientOptions AwsClientOptions(const AwsClientSettings& settings) {
+  common::HttpClientOptions o;
+  o.insecure_skip_verify = settings.no_verify_ssl;
+  o.proxy = settings.proxy_address;
+  return o;
+}
+
 bool IsAwsRegionLike(std::string_view s) {
   if (s.empty() || s.find('-') == std::string_view::npos || s.back() < '0' || s.back() > '9') return false;
   return std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });

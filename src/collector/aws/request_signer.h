@@ -55,6 +55,20 @@ class AwsRequestSigner : public HttpClientAuthenticator {
   std::string region_, region_error_;
 };
 
+// The connection settings of the awsxray and awsemf exporters (the Go exporters' awsutil keys).
+struct AwsClientSettings {
+  std::string endpoint;  // a base URL without a trailing "/"; empty: the service's regional endpoint
+  AwsSignerConfig signer;
+  std::string proxy_address;  // an http:// proxy
+  bool no_verify_ssl = false;
+};
+// Reads endpoint ("https://" added when it has no scheme), region, role_arn, external_id,
+// local_mode, proxy_address ("http://" added when it has no scheme) and no_verify_ssl; signer.service
+// is set to service.
+void ParseAwsClientSettings(ConfigReader& r, std::string service, AwsClientSettings& out);
+// Client options for those settings (proxy, certificate checks).
+common::HttpClientOptions AwsClientOptions(const AwsClientSettings& settings);
+
 // Checks shared by the AWS components' config parsers.
 bool IsAwsRegionLike(std::string_view s);  // "us-west-2", "cn-north-1", "us-gov-west-1"
 bool IsIamRoleArn(std::string_view s);     // arn:<partition>:iam::<account>:role/<name>

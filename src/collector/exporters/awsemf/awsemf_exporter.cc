@@ -32,10 +32,7 @@ constexpr int64_t kMaxFutureMs = 2 * 3600 * 1000;
 struct AwsEmfConfig : ComponentConfig {
   awsemf::EmfOptions emf;
   bool to_stdout = false;
-  std::string endpoint;  // base URL; empty: https://logs.<region>.<dns suffix>
-  AwsSignerConfig signer;
-  std::string proxy_address;
-  bool no_verify_ssl = false;
+  AwsClientSettings client;  // endpoint default: https://logs.<region>.<dns suffix>
   int64_t log_retention = 0;  // days; 0: never expire (only for groups created here)
   std::map<std::string, std::string> tags;
   int max_retries = 2;  // re-sends of throttled calls within one attempt
@@ -135,28 +132,7 @@ std::unique_ptr<ComponentConfig> Parse(ConfigReader& r) {
   else if (destination != "cloudwatch") r.Error("output_destination", "must be cloudwatch or stdout, got \"" + destination + "\"");
   if (std::string problem = awsemf::CheckEmfOptions(e); !problem.empty()) r.Error("", problem);
 
-  c->endpoint = r.String("endpoint");
-  if (!c->endpoint.empty() && c->endpoint.find("://") == std::string::npos) c->endpoint = "https://" + c->endpoint;
-  if (!c->endpoint.empty() && c->endpoint.rfind("http://", 0) != 0 && c->endpoint.rfind("https://", 0) != 0)
-    r.Error("endpoint", "must be an http:// or https:// URL, got \"" + c->endpoint + "\"");
-  while (!c->endpoint.empty() && c->endpoint.back() == '/') c->endpoint.pop_back();
-  AwsSignerConfig& s = c->signer;
-  s.service = "logs";
-  s.region = r.String("region");
-  if (!s.region.empty() && !IsAwsRegionLike(s.region))
-    r.Error("region", "must be an AWS region such as us-west-2, got \"" + s.region + "\"");
-  s.role_arn = r.String("role_arn");
-  if (!s.role_arn.empty() && !IsIamRoleArn(s.role_arn))
-    r.Error("role_arn", "must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got \"" + s.role_arn + "\"");
-  s.external_id = r.String("external_id");
-  if (!s.external_id.empty() && s.role_arn.empty()) r.Error("external_id", "needs role_arn");
-  s.region_from_imds = !r.Bool("local_mode", false);
-  c->proxy_address = r.String("proxy_address");
-  if (!c->proxy_address.empty() && c->proxy_address.find("://") == std::string::npos)
-    c->proxy_address = "http://" + c->proxy_address;
-  if (!c->proxy_address.empty() && c->proxy_address.rfind("http://", 0) != 0)
-    r.Error("proxy_address", "must be an http:// proxy URL, got \"" + c->proxy_address + "\"");
-  c->no_verify_ssl = r.Bool("no_verify_ssl", false);
+  ParseAwsClientSettings(r, "logs", c->client);
   c->log_retention = r.Int("log_retention", 0);
   if (!ValidRetention(c->log_retention))
     r.Error("log_retention", "must be 0 (never expire) or one of CloudWatch Logs' periods: 1, 3, 5, 7, 14, 30, 60, 90, "
@@ -199,9 +175,9 @@ class EmfSender {
       : name_("exporter " + ExporterInstanceName(s)),
         cfg_(c),
         translator_(c.emf),
-        client_options_(ClientOptions(c)),
+        client_options_(AwsClientOptions(c.client)),
         pool_(client_options_),
-        signer_(std::make_shared<AwsRequestSigner>("awsemf", c.signer, std::move(options))) {}
+        signer_(std::make_shared<AwsRequestSigner>("awsemf", c.client.signer, std::move(options))) {}
 
   Status Start() {
     if (cfg_.to_stdout) return Status::Ok();
@@ -209,7 +185,7 @@ class EmfSender {
     std::string region = signer_->Region(&error);
     if (region.empty())
       return Status::Permanent("awsemf: no region: set region, AWS_REGION or a profile's region (" + error + ")");
-    url_ = (cfg_.endpoint.empty() ? "https://logs." + region + "." + AwsDnsSuffix(region) : cfg_.endpoint) + "/";
+    url_ = (cfg_.client.endpoint.empty() ? "https://logs." + region + "." + AwsDnsSuffix(region) : cfg_.client.endpoint) + "/";
     Log(LogLevel::kInfo, name_, "PutLogEvents to " + url_ + ", signed with SigV4, " + signer_->Start());
     return Status::Ok();
   }
@@ -255,13 +231,6 @@ class EmfSender {
   }
 
  private:
-  static common::HttpClientOptions ClientOptions(const AwsEmfConfig& c) {
-    common::HttpClientOptions o;
-    o.insecure_skip_verify = c.no_verify_ssl;
-    o.proxy = c.proxy_address;
-    return o;
-  }
-
   Status Print(BatchState& batch) {
     if (batch.printed) return Status::Ok();
     std::string out;

@@ -29,10 +29,7 @@ constexpr size_t kMaxDocumentBytes = 64 * 1000;
 constexpr std::string_view kDaemonHeader = "{\"format\": \"json\", \"version\": 1}\n";
 
 struct AwsXrayConfig : ComponentConfig {
-  std::string endpoint;  // base URL; empty: https://xray.<region>.<dns suffix>
-  AwsSignerConfig signer;
-  std::string proxy_address;
-  bool no_verify_ssl = false;
+  AwsClientSettings client;  // endpoint default: https://xray.<region>.<dns suffix>
   std::string daemon_address;  // host:port: UDP to an X-Ray daemon instead of the API
   int max_retries = 2;         // re-sends of throttled / unprocessed documents within one attempt
   bool telemetry_enabled = false;
@@ -42,28 +39,7 @@ struct AwsXrayConfig : ComponentConfig {
 
 std::unique_ptr<ComponentConfig> Parse(ConfigReader& r) {
   auto c = std::make_unique<AwsXrayConfig>();
-  c->endpoint = r.String("endpoint");
-  if (!c->endpoint.empty() && c->endpoint.find("://") == std::string::npos) c->endpoint = "https://" + c->endpoint;
-  if (!c->endpoint.empty() && c->endpoint.rfind("http://", 0) != 0 && c->endpoint.rfind("https://", 0) != 0)
-    r.Error("endpoint", "must be an http:// or https:// URL, got \"" + c->endpoint + "\"");
-  while (!c->endpoint.empty() && c->endpoint.back() == '/') c->endpoint.pop_back();
-  AwsSignerConfig& s = c->signer;
-  s.service = "xray";
-  s.region = r.String("region");
-  if (!s.region.empty() && !IsAwsRegionLike(s.region))
-    r.Error("region", "must be an AWS region such as us-west-2, got \"" + s.region + "\"");
-  s.role_arn = r.String("role_arn");
-  if (!s.role_arn.empty() && !IsIamRoleArn(s.role_arn))
-    r.Error("role_arn", "must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got \"" + s.role_arn + "\"");
-  s.external_id = r.String("external_id");
-  if (!s.external_id.empty() && s.role_arn.empty()) r.Error("external_id", "needs role_arn");
-  s.region_from_imds = !r.Bool("local_mode", false);
-  c->proxy_address = r.String("proxy_address");
-  if (!c->proxy_address.empty() && c->proxy_address.find("://") == std::string::npos)
-    c->proxy_address = "http://" + c->proxy_address;
-  if (!c->proxy_address.empty() && c->proxy_address.rfind("http://", 0) != 0)
-    r.Error("proxy_address", "must be an http:// proxy URL, got \"" + c->proxy_address + "\"");
-  c->no_verify_ssl = r.Bool("no_verify_ssl", false);
+  ParseAwsClientSettings(r, "xray", c->client);
   r.String("resource_arn");  // only used by X-Ray telemetry records, which are not sent
   c->daemon_address = r.String("daemon_address");
   if (!c->daemon_address.empty()) {
@@ -111,9 +87,9 @@ class XraySender {
       : name_("exporter " + ExporterInstanceName(s)),
         cfg_(c),
         translator_(c.translate),
-        client_options_(ClientOptions(c)),
+        client_options_(AwsClientOptions(c.client)),
         pool_(client_options_),
-        signer_(std::make_shared<AwsRequestSigner>("awsxray", c.signer, std::move(options))) {}
+        signer_(std::make_shared<AwsRequestSigner>("awsxray", c.client.signer, std::move(options))) {}
   ~XraySender() {
     if (udp_fd_ >= 0) ::close(udp_fd_);
   }
@@ -127,7 +103,7 @@ class XraySender {
     std::string region = signer_->Region(&error);
     if (region.empty())
       return Status::Permanent("awsxray: no region: set region, AWS_REGION or a profile's region (" + error + ")");
-    url_ = (cfg_.endpoint.empty() ? "https://xray." + region + "." + AwsDnsSuffix(region) : cfg_.endpoint) +
+    url_ = (cfg_.client.endpoint.empty() ? "https://xray." + region + "." + AwsDnsSuffix(region) : cfg_.client.endpoint) +
            "/TraceSegments";
     // Whatever the endpoint (a proxy, a VPC endpoint, a fake), requests are signed for xray in
     // this region: the signer resolves it the same way.
@@ -178,13 +154,6 @@ class XraySender {
   }
 
  private:
-  static common::HttpClientOptions ClientOptions(const AwsXrayConfig& c) {
-    common::HttpClientOptions o;
-    o.insecure_skip_verify = c.no_verify_ssl;
-    o.proxy = c.proxy_address;
-    return o;
-  }
-
   struct CallResult {
     Status status;
     bool cancelled = false;  // at shutdown: give up the batch at once
