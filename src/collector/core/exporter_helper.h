@@ -108,6 +108,29 @@ class QueuedExporter : public Exporter {
   int telemetry_id_ = 0;
 };
 
+// A sender's short waits between re-sends within one attempt, which Cancel() (the shutdown
+// deadline) ends at once.
+class CancellableSleep {
+ public:
+  // False when cancelled (before or during the wait).
+  bool Sleep(std::chrono::milliseconds d) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return !cv_.wait_for(lock, d, [&] { return cancelled_; });
+  }
+  void Cancel() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      cancelled_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool cancelled_ = false;
+};
+
 // `compression` (gzip or none; gzip by default, as Go's otlp and otlphttp exporters) and
 // `compression_params.level` (1-9). The default level is 1, zlib's fastest: at 10k spans/s level 6
 // cost about 4 times the CPU of everything else the collector does, for ~10 % smaller requests.

@@ -79,12 +79,16 @@ ManualReader::ManualReader(TemporalityPreference preference)
 
 PeriodicExportingMetricReaderOptions PeriodicExportingMetricReaderOptions::FromEnvironment() {
   PeriodicExportingMetricReaderOptions options;
-  if (auto v = env::GetMilliseconds("OTEL_METRIC_EXPORT_INTERVAL")) {
+  // OTEL_IMR_EXPORT_INTERVAL: the older name (the Java SDK's IntervalMetricReader) that ADOT's
+  // sample deployments still set; the standard name wins when both are set.
+  for (const char* name : {"OTEL_METRIC_EXPORT_INTERVAL", "OTEL_IMR_EXPORT_INTERVAL"}) {
+    auto v = env::GetMilliseconds(name);
+    if (!v) continue;
     if (v->count() > 0) {
       options.export_interval = *v;
-    } else {
-      env::WarnInvalid("OTEL_METRIC_EXPORT_INTERVAL", "0", "60000");
+      break;
     }
+    env::WarnInvalid(name, "0", "60000");
   }
   if (auto v = env::GetMilliseconds("OTEL_METRIC_EXPORT_TIMEOUT")) options.export_timeout = *v;
   return options;

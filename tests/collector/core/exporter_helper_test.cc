@@ -99,6 +99,20 @@ TEST(ExporterHelperTest, SenderStateLastsFromABatchsFirstAttemptToItsLast) {
   EXPECT_EQ(seen, (std::vector<int>{-1, 1, 2, -1, 1, 2}));
 }
 
+TEST(ExporterHelperTest, CancelEndsASleepAtOnceAndEveryLaterOne) {
+  CancellableSleep sleep;
+  EXPECT_TRUE(sleep.Sleep(1ms));
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(50ms);
+    sleep.Cancel();
+  });
+  const auto start = Clock::now();
+  EXPECT_FALSE(sleep.Sleep(60s));
+  EXPECT_LT(Clock::now() - start, 10s);
+  canceller.join();
+  EXPECT_FALSE(sleep.Sleep(60s));
+}
+
 TEST(ExporterHelperTest, PermanentErrorsAreNotRetriedAndCountedAsDropped) {
   std::atomic<int> calls{0};
   QueuedExporter e("t", Fast(), [&](const PData&, std::chrono::milliseconds) {

@@ -136,6 +136,13 @@ TEST(ReaderTest, OptionsFromEnvironment) {
   EXPECT_EQ(options.export_timeout, 30000ms);
   unsetenv("OTEL_METRIC_EXPORT_INTERVAL");
   unsetenv("OTEL_METRIC_EXPORT_TIMEOUT");
+  // The older name, as ADOT's samples set it; the standard one wins.
+  setenv("OTEL_IMR_EXPORT_INTERVAL", "2500", 1);
+  EXPECT_EQ(PeriodicExportingMetricReaderOptions::FromEnvironment().export_interval, 2500ms);
+  setenv("OTEL_METRIC_EXPORT_INTERVAL", "1000", 1);
+  EXPECT_EQ(PeriodicExportingMetricReaderOptions::FromEnvironment().export_interval, 1000ms);
+  unsetenv("OTEL_METRIC_EXPORT_INTERVAL");
+  unsetenv("OTEL_IMR_EXPORT_INTERVAL");
 
   setenv("OTEL_METRICS_EXEMPLAR_FILTER", "always_on", 1);
   EXPECT_EQ(MeterProviderOptions::FromEnvironment().exemplar_filter, ExemplarFilter::kAlwaysOn);

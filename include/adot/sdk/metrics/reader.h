@@ -67,7 +67,8 @@ class ManualReader final : public MetricReader {
 };
 
 struct PeriodicExportingMetricReaderOptions {
-  std::chrono::milliseconds export_interval{60000};  // OTEL_METRIC_EXPORT_INTERVAL
+  // OTEL_METRIC_EXPORT_INTERVAL, else the older OTEL_IMR_EXPORT_INTERVAL
+  std::chrono::milliseconds export_interval{60000};
   // The time the reader's destructor gives its Shutdown (a last collection and export); past it
   // the exporter is aborted. The reader cannot interrupt an Export call: the exporter's own
   // timeout bounds each one.

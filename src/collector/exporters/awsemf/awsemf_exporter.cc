@@ -1,7 +1,6 @@
 #include "collector/exporters/awsemf/awsemf_exporter.h"
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -222,11 +221,7 @@ class EmfSender {
   }
 
   void Cancel() {
-    {
-      std::lock_guard<std::mutex> lock(cancel_mu_);
-      cancelled_ = true;
-    }
-    cancel_cv_.notify_all();
+    sleep_.Cancel();
     pool_.CancelAll();
   }
 
@@ -321,7 +316,7 @@ class EmfSender {
       if (!r.status.retryable()) return r.status;
       auto wait = std::chrono::milliseconds(100 << std::min(round, 6));
       if (r.status.retry_after() > wait) wait = r.status.retry_after();
-      if (round >= cfg_.max_retries || std::chrono::steady_clock::now() + wait >= deadline || !Sleep(wait))
+      if (round >= cfg_.max_retries || std::chrono::steady_clock::now() + wait >= deadline || !sleep_.Sleep(wait))
         return r.status;
     }
   }
@@ -422,12 +417,6 @@ class EmfSender {
     return result;
   }
 
-  // False when cancelled.
-  bool Sleep(std::chrono::milliseconds d) {
-    std::unique_lock<std::mutex> lock(cancel_mu_);
-    return !cancel_cv_.wait_for(lock, d, [&] { return cancelled_; });
-  }
-
   std::string name_;
   AwsEmfConfig cfg_;
   awsemf::EmfTranslator translator_;
@@ -436,9 +425,7 @@ class EmfSender {
   std::shared_ptr<AwsRequestSigner> signer_;
   std::string url_;
   std::mutex stdout_mu_;
-  std::mutex cancel_mu_;
-  std::condition_variable cancel_cv_;
-  bool cancelled_ = false;
+  CancellableSleep sleep_;
 };
 
 }  // namespace

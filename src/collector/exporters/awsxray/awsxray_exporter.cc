@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -145,11 +144,7 @@ class XraySender {
   }
 
   void Cancel() {
-    {
-      std::lock_guard<std::mutex> lock(cancel_mu_);
-      cancelled_ = true;
-    }
-    cancel_cv_.notify_all();
+    sleep_.Cancel();
     pool_.CancelAll();
   }
 
@@ -202,7 +197,7 @@ class XraySender {
       if (batch.pending.empty()) break;
       auto wait = std::chrono::milliseconds(100 << std::min(round, 6));
       if (retry_reason.retry_after() > wait) wait = retry_reason.retry_after();
-      if (round >= cfg_.max_retries || std::chrono::steady_clock::now() + wait >= deadline || !Sleep(wait)) {
+      if (round >= cfg_.max_retries || std::chrono::steady_clock::now() + wait >= deadline || !sleep_.Sleep(wait)) {
         std::string m = std::to_string(batch.pending.size()) + " of " + std::to_string(docs.size()) +
                         " segment(s) not accepted: " + retry_reason.message();
         return Status(retry_reason.code(), m, retry_reason.retry_after());
@@ -285,12 +280,6 @@ class XraySender {
     return result;
   }
 
-  // False when cancelled.
-  bool Sleep(std::chrono::milliseconds d) {
-    std::unique_lock<std::mutex> lock(cancel_mu_);
-    return !cancel_cv_.wait_for(lock, d, [&] { return cancelled_; });
-  }
-
   Status OpenDaemonSocket() {
     std::string host;
     uint16_t port = 0;
@@ -341,9 +330,7 @@ class XraySender {
   std::shared_ptr<AwsRequestSigner> signer_;
   std::string url_;
   int udp_fd_ = -1;
-  std::mutex cancel_mu_;
-  std::condition_variable cancel_cv_;
-  bool cancelled_ = false;
+  CancellableSleep sleep_;
 };
 
 }  // namespace
