@@ -447,41 +447,9 @@ class Reader {
 
   bool Hex4(uint32_t& out) {
     if (end_ - p_ < 4) return Fail("truncated \\u escape");
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) {
-      const char c = *p_++;
-      v <<= 4;
-      if (c >= '0' && c <= '9') {
-        v |= static_cast<uint32_t>(c - '0');
-      } else if (c >= 'a' && c <= 'f') {
-        v |= static_cast<uint32_t>(c - 'a' + 10);
-      } else if (c >= 'A' && c <= 'F') {
-        v |= static_cast<uint32_t>(c - 'A' + 10);
-      } else {
-        return Fail("invalid \\u escape");
-      }
-    }
-    out = v;
-    return true;
+    return common::internal::ReadHex4(p_, out) || Fail("invalid \\u escape");
   }
 
-  static void AppendUtf8(uint32_t cp, std::string& out) {
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out.push_back(static_cast<char>(0xc0 | cp >> 6));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    } else if (cp < 0x10000) {
-      out.push_back(static_cast<char>(0xe0 | cp >> 12));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    } else {
-      out.push_back(static_cast<char>(0xf0 | cp >> 18));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    }
-  }
 
   // Moves p_ to the first '"', '\\' or control character from p_ on (or to end_), 8 bytes at a
   // time: a byte b is flagged by (b - k) & ~b & 0x80 when b < k (b == 0 for b ^ c, i.e. b == c); a
@@ -574,7 +542,7 @@ class Reader {
           } else if (cp >= 0xdc00 && cp <= 0xdfff) {
             cp = 0xfffd;
           }
-          AppendUtf8(cp, scratch_);
+          common::internal::AppendUtf8(cp, scratch_);
           break;
         }
         default:

@@ -64,4 +64,14 @@ inline constexpr int kMaxJsonDepth = 256;
 // false and, when error is given, sets it to a message naming the problem and its byte offset.
 bool ParseJson(std::string_view text, JsonValue& out, std::string* error = nullptr);
 
+// Lexing pieces shared with the one-pass X-Ray segment parser (src/aws/xray_segment.cc), so both
+// read \u escapes the same way.
+namespace internal {
+// Reads the 4 hex digits of a \u escape at p (4 bytes must be there), advancing p past each digit
+// read; false at the first non-hex one (p is then just past it).
+bool ReadHex4(const char*& p, uint32_t& out) noexcept;
+// Appends code point cp (at most U+10FFFF) as UTF-8.
+void AppendUtf8(uint32_t cp, std::string& out);
+}  // namespace internal
+
 }  // namespace adot::common

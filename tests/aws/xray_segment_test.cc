@@ -757,7 +757,9 @@ void ExpectJsonErrorsAsTheJsonReader(std::string_view json, Segment& reused) {
   } else if (!tree.is_object()) {
     EXPECT_EQ(error, "segment document is not a JSON object") << json;
   }
-  if (!ok) EXPECT_EQ(Describe(reused), Describe(Segment())) << json;
+  if (!ok) {
+    EXPECT_EQ(Describe(reused), Describe(Segment())) << json;
+  }
 }
 
 TEST(XRaySegmentReader, EveryTruncationFailsCleanly) {
