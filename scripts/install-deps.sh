@@ -12,6 +12,8 @@ packages=(
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   # collector
   libboost-dev libyaml-cpp-dev libsimdjson-dev libcli11-dev libnghttp2-dev
+  # instrumentation libraries (and the servers their tests run on loopback)
+  libcpp-httplib-dev libsqlite3-dev libpq-dev postgresql
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev nodejs curl
 )
