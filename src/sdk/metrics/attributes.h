@@ -159,6 +159,15 @@ inline bool MatchesView(const OwnedAttributes& set, api::AttributeView view) noe
   return MatchesUnordered(set, view);
 }
 
+// MatchesView's positional comparison alone: true means the same set, false may be a miss.
+inline bool MatchesInOrder(const OwnedAttributes& set, api::AttributeView view) noexcept {
+  if (set.size() != view.size()) return false;
+  const OwnedKeyValue* o = set.data();
+  for (const auto& kv : view)
+    if (!KeyValueEquals(kv, *o++)) return false;
+  return true;
+}
+
 // Set equality of two owned canonical sets (unique keys, any order).
 bool SetEquals(const OwnedAttributes& a, const OwnedAttributes& b) noexcept;
 

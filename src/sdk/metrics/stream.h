@@ -140,6 +140,7 @@ class SyncStream final : public SyncRecorder<T>, public SyncStreamBase {
         table_(NewTable(16)) {}
 
   ~SyncStream() override {
+    gate_->AdvanceEpoch();  // another stream may be created at this address
     Table* t = table_.load();
     for (size_t i = 0; i <= t->mask; ++i) delete t->slots[i].load();
     delete t;
@@ -184,10 +185,18 @@ class SyncStream final : public SyncRecorder<T>, public SyncStreamBase {
   [[gnu::always_inline]] void RecordView(T value, api::AttributeView view,
                                          api::AttributeView attributes,
                                          const api::Context* context) noexcept {
-    const uint64_t hash = HashAttributes(view);
     uint32_t slot = gate_->Enter();
-    SeriesT* series = Find(hash, view);
-    if (!series) [[unlikely]] series = FindOrInsert(view, slot);
+    // A thread mostly records the same series again: the one it found last time is compared
+    // first, which saves hashing the attributes.
+    RecentSeries& recent = RecentSeriesFor(this);
+    const uint64_t epoch = gate_->epoch();
+    SeriesT* series = static_cast<SeriesT*>(recent.series);
+    if (recent.stream != this || recent.epoch != epoch ||
+        !MatchesInOrder(*series->key.attributes, view)) {
+      series = Find(HashAttributes(view), view);
+      if (!series) [[unlikely]] series = FindOrInsert(view, slot);
+      recent = RecentSeries{this, series, gate_->epoch()};
+    }
     const size_t bucket = series->cell.Record(value);
     if (filter_ != ExemplarFilter::kAlwaysOff) {
       // Trace-based with no context values (no active span) is the common case: decided here.

@@ -67,6 +67,7 @@ void RecordGate::Close() noexcept {
 }
 
 void RecordGate::Open() noexcept {
+  AdvanceEpoch();  // seen by every thread that enters after the store below
   closed_.store(false, std::memory_order_release);
   exclusive_.unlock();
 }

@@ -83,11 +83,17 @@ class RecordGate {
   }
 
   // Waits until no thread is inside and keeps new ones out until Open. The caller must not be
-  // inside itself.
+  // inside itself. Advances the epoch.
   void Close() noexcept;
   void Open() noexcept;
   // In a forked child (between Close in the parent and Open): only the calling thread exists.
   void ResetInChild() noexcept;
+
+  // Changes at every Close (and by AdvanceEpoch): a series pointer remembered outside a stream's
+  // table, with the epoch it was seen in, is still valid while the epoch is the same. Read inside
+  // the gate.
+  uint64_t epoch() const noexcept { return epoch_.load(std::memory_order_relaxed); }
+  void AdvanceEpoch() noexcept { epoch_.fetch_add(1, std::memory_order_relaxed); }
 
  private:
   using ThreadState = GateThreadState;
@@ -106,6 +112,7 @@ class RecordGate {
 
   bool asymmetric_ = false;
   alignas(64) std::atomic<bool> closed_{false};
+  std::atomic<uint64_t> epoch_{1};
   std::atomic<uint32_t> orphans_{0};
   std::mutex exclusive_;
   std::mutex registry_mutex_;
@@ -115,5 +122,19 @@ class RecordGate {
   static inline __attribute__((tls_model("initial-exec"))) constinit thread_local ThreadState
       state_{};
 };
+
+// The series a thread last recorded into, per stream: a small direct-mapped cache indexed by the
+// stream's address. Valid while the RecordGate's epoch is the one it was stored with.
+struct RecentSeries {
+  const void* stream = nullptr;
+  void* series = nullptr;
+  uint64_t epoch = 0;
+};
+inline __attribute__((tls_model("initial-exec"))) constinit thread_local RecentSeries
+    recent_series[8]{};
+inline RecentSeries& RecentSeriesFor(const void* stream) noexcept {
+  const uint64_t h = reinterpret_cast<uintptr_t>(stream) * 0x9e3779b97f4a7c15ull;
+  return recent_series[h >> 61];
+}
 
 }  // namespace adot::sdk::metrics::internal

@@ -304,5 +304,71 @@ TEST(InstrumentsTest, ChurningSeriesUnderConcurrentCollection) {
   EXPECT_EQ(total, int64_t{kThreads} * kRounds * kSeriesPerRound);
 }
 
+
+// Each thread remembers the series it recorded into last. That memory must never outlive the
+// series (freed when idle for a delta interval) or the instrument, and must not confuse series
+// that share keys, or instruments.
+TEST(InstrumentsTest, RecentSeriesFollowsEvictionInstrumentsAndValues) {
+  testing::Fixture f(TemporalityPreference::kDelta);
+  auto counter = f.meter->CreateInt64Counter("c");
+  counter->Add(1, {{"k", 1}});
+  f.Collect();
+  f.Collect();  // idle for an interval: the series is freed
+  counter->Add(2, {{"k", 1}});
+  auto rm = f.Collect();
+  EXPECT_EQ(Value(rm, "c", Attrs({{"k", 1}})), PointValue(int64_t{2}));
+
+  auto other = f.meter->CreateInt64Counter("d");
+  for (int i = 0; i < 3; ++i) {
+    counter->Add(1, {{"k", 1}, {"j", "x"}});
+    other->Add(10, {{"k", 1}, {"j", "x"}});
+    counter->Add(100, {{"k", 2}, {"j", "x"}});
+    counter->Add(1000, {{"j", "x"}, {"k", 1}});  // the first set, in another order
+  }
+  rm = f.Collect();
+  EXPECT_EQ(Value(rm, "c", Attrs({{"k", 1}, {"j", std::string("x")}})), PointValue(int64_t{3003}));
+  EXPECT_EQ(Value(rm, "c", Attrs({{"k", 2}, {"j", std::string("x")}})), PointValue(int64_t{300}));
+  EXPECT_EQ(Value(rm, "d", Attrs({{"k", 1}, {"j", std::string("x")}})), PointValue(int64_t{30}));
+
+  // A new instrument may take a destroyed one's address.
+  for (int round = 0; round < 4; ++round) {
+    auto temporary = f.meter->CreateInt64Counter("t" + std::to_string(round));
+    temporary->Add(round + 1, {{"k", 1}});
+    temporary->Add(round + 1, {{"k", 1}});
+    rm = f.Collect();
+    EXPECT_EQ(Value(rm, "t" + std::to_string(round), Attrs({{"k", 1}})), PointValue(int64_t{2 * (round + 1)}));
+  }
+}
+
+// Threads record runs of the same series (the remembered series is used) while delta
+// collections free idle series and the table grows.
+TEST(InstrumentsTest, RepeatedSeriesUnderConcurrentCollection) {
+  testing::Fixture f(TemporalityPreference::kDelta);
+  auto counter = f.meter->CreateInt64Counter("c");
+  constexpr int kThreads = 2, kSeries = 4000, kRepeats = 8;
+  std::atomic<bool> done{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kSeries; ++i)
+        for (int r = 0; r < kRepeats; ++r) counter->Add(1, {{"i", i % 500}, {"t", t}});
+    });
+  }
+  int64_t total = 0;
+  auto take = [&] {
+    auto rm = f.Collect();
+    if (auto* m = testing::FindMetric(rm, "c"))
+      for (const auto& p : std::get<SumData>(m->data).points) total += std::get<int64_t>(p.value);
+  };
+  std::thread collector([&] {
+    while (!done.load()) take();
+  });
+  for (auto& t : threads) t.join();
+  done = true;
+  collector.join();
+  take();
+  EXPECT_EQ(total, int64_t{kThreads} * kSeries * kRepeats);
+}
+
 }  // namespace
 }  // namespace adot::sdk::metrics
