@@ -2,48 +2,13 @@
 #include <string>
 
 #include "adot/exporters/console/console_exporter.h"
+#include "exporters/console/console_format.h"
 
 namespace adot::exporters::console {
 
 namespace {
 
-using sdk::OwnedAttributes;
-using sdk::OwnedAttributeValue;
-
-struct ValueFormatter {
-  std::string& out;
-  void operator()(bool v) { out += v ? "true" : "false"; }
-  void operator()(int64_t v) { out += std::to_string(v); }
-  void operator()(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof(buf), "%g", v);
-    out += buf;
-  }
-  void operator()(const std::string& v) { out.append(1, '"').append(v).append(1, '"'); }
-  template <class T>
-  void operator()(const std::vector<T>& v) {
-    out += '[';
-    for (size_t i = 0; i < v.size(); ++i) {
-      if (i) out += ", ";
-      (*this)(static_cast<T>(v[i]));
-    }
-    out += ']';
-  }
-};
-
-void AppendValue(std::string& out, const OwnedAttributeValue& value) {
-  std::visit(ValueFormatter{out}, value);
-}
-
-void AppendAttributes(std::string& out, const char* indent, const OwnedAttributes& attributes,
-                      uint32_t dropped) {
-  for (const auto& kv : attributes) {
-    out.append(indent).append(kv.key).append(" = ");
-    AppendValue(out, kv.value);
-    out += '\n';
-  }
-  if (dropped) out.append(indent).append("(" + std::to_string(dropped) + " dropped)\n");
-}
+using internal::AppendAttributes;
 
 const char* KindName(api::trace::SpanKind kind) {
   switch (kind) {

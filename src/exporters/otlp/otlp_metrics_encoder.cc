@@ -385,6 +385,12 @@ size_t PointCount(const ScopeMetrics& sm) noexcept {
 
 }  // namespace
 
+bool HasDataPoints(const ResourceMetrics& metrics) noexcept {
+  for (const auto& sm : metrics.scope_metrics)
+    if (PointCount(sm) != 0) return true;
+  return false;
+}
+
 void EncodeMetricsRequestProto(const ResourceMetrics& metrics, std::string& out) {
   if (metrics.scope_metrics.empty()) return;
   size_t points = 0;

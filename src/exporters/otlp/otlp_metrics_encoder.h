@@ -13,4 +13,8 @@ namespace adot::exporters::otlp {
 void EncodeMetricsRequestProto(const sdk::metrics::ResourceMetrics& metrics, std::string& out);
 void EncodeMetricsRequestJson(const sdk::metrics::ResourceMetrics& metrics, std::string& out);
 
+// Whether metrics hold at least one data point: exporters send nothing otherwise (OTLP: no empty
+// envelopes).
+bool HasDataPoints(const sdk::metrics::ResourceMetrics& metrics) noexcept;
+
 }  // namespace adot::exporters::otlp

@@ -183,8 +183,7 @@ OtlpExporterOptions OtlpExporterOptions::FromEnvironment(Signal signal) {
 
   // Endpoint: the per-signal URL as given, else the generic base (+ v1/<signal> for HTTP), else
   // the protocol's default.
-  options.endpoint = http ? std::string("http://localhost:4318/") + SignalPath(signal)
-                          : std::string("http://localhost:4317");
+  options.endpoint = Defaults(signal, options.protocol).endpoint;
   VariablePair endpoint_names(signal, "ENDPOINT");
   for (int i = 0; i < 2; ++i) {
     const std::string& name = endpoint_names.names[i];
@@ -238,7 +237,25 @@ OtlpExporterOptions OtlpExporterOptions::FromEnvironment(Signal signal) {
   for (const std::string& name : VariablePair(signal, "INSECURE").names)
     if (auto value = env::GetBool(name.c_str())) options.insecure = *value;
 
+  if (signal == Signal::kMetrics)
+    options.temporality_preference = sdk::metrics::TemporalityPreferenceFromEnvironment();
+
   return options;
+}
+
+OtlpExporterOptions OtlpExporterOptions::Defaults(Signal signal, Protocol protocol) {
+  OtlpExporterOptions options;
+  options.protocol = protocol;
+  options.endpoint = protocol != Protocol::kGrpc
+                         ? std::string("http://localhost:4318/") + SignalPath(signal)
+                         : std::string("http://localhost:4317");
+  return options;
+}
+
+sdk::metrics::TemporalityPreference ResolvedTemporalityPreference(const OtlpExporterOptions& options) {
+  if (options.temporality_preference) return *options.temporality_preference;
+  return sdk::metrics::TemporalityPreferenceFromEnvironment().value_or(
+      sdk::metrics::TemporalityPreference::kCumulative);
 }
 
 }  // namespace adot::exporters::otlp

@@ -6,6 +6,7 @@
 #include "adot/exporters/console/console_exporter.h"
 #include "adot/exporters/otlp/otlp_http_exporter.h"
 #include "adot/sdk/common/env.h"
+#include "adot/sdk/metrics/reader.h"
 #include "adot/sdk/propagation/propagators.h"
 #include "adot/sdk/resource.h"
 #include "adot/sdk/resource/detectors.h"
@@ -26,6 +27,7 @@ constexpr char kDefaultResourceDetectors[] =
     "env,host,os,process,aws_ec2,aws_ecs,aws_eks,aws_lambda,aws_elastic_beanstalk";
 
 std::atomic<SpanExporterFactory> grpc_factory{nullptr};
+std::atomic<MetricExporterFactory> grpc_metric_factory{nullptr};
 
 std::string Lowercase(std::string_view s) {
   std::string out(s);
@@ -52,17 +54,27 @@ std::vector<std::string> ParseList(std::string_view value) {
 }
 
 // The names in variable `name` (or in `fallback` when unset) that are in `known`; each unknown
-// name is reported once. "none" together with other names is reported and dropped.
+// name is reported once. "none" together with other names is reported and dropped. When the
+// variable names nothing usable, that is reported and the fallback applies.
 std::vector<std::string> ReadNames(const char* name, std::string_view fallback,
-                                   std::initializer_list<std::string_view> known) {
-  auto value = env::GetString(name);
+                                   std::initializer_list<std::string_view> known,
+                                   bool use_variable = true) {
+  auto value = use_variable ? env::GetString(name) : std::nullopt;
   std::vector<std::string> names;
   for (auto& item : ParseList(value ? *value : fallback)) {
     if (std::find(known.begin(), known.end(), item) == known.end()) {
-      env::WarnOnce("unknown value \"" + item + "\" in " + name + "; ignored");
+      std::string why = item == "prometheus"
+                            ? "adot-cpp has no Prometheus exporter (send OTLP to the collector)"
+                            : "unknown value";
+      env::WarnOnce(why + " \"" + item + "\" in " + name + "; ignored");
       continue;
     }
     names.push_back(std::move(item));
+  }
+  if (names.empty() && value) {
+    env::WarnOnce(std::string(name) + "=\"" + *value + "\" names nothing usable; using the default \"" +
+                  std::string(fallback) + "\"");
+    return ReadNames(name, fallback, known, /*use_variable=*/false);
   }
   if (names.size() > 1 && std::find(names.begin(), names.end(), "none") != names.end()) {
     env::WarnOnce(std::string(name) + " lists \"none\" with other values; \"none\" is ignored");
@@ -94,17 +106,72 @@ std::unique_ptr<trace::SpanExporter> CreateOtlpSpanExporter(
   return nullptr;
 }
 
-std::chrono::milliseconds MetricExportInterval() {
-  if (auto v = env::GetMilliseconds("OTEL_METRIC_EXPORT_INTERVAL")) return *v;
-  // OTEL_IMR_EXPORT_INTERVAL: the legacy name still found in ADOT sample configurations.
-  if (auto v = env::GetMilliseconds("OTEL_IMR_EXPORT_INTERVAL")) return *v;
-  return std::chrono::milliseconds(60000);
+std::unique_ptr<metrics::MetricExporter> CreateOtlpMetricExporter(
+    const exporters::otlp::OtlpExporterOptions& options) {
+  if (options.protocol != Protocol::kGrpc) {
+    return exporters::otlp::CreateOtlpHttpMetricExporter(options);
+  }
+  if (MetricExporterFactory factory = grpc_metric_factory.load()) return factory(options);
+  env::WarnOnce(
+      "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL / OTEL_EXPORTER_OTLP_PROTOCOL=grpc needs the OTLP/gRPC "
+      "exporter: link adot::autoconfigure_grpc. Metrics are not exported.");
+  return nullptr;
+}
+
+// The metrics half of Autoconfigure(): one periodic reader per exporter, on a provider with the
+// tracer provider's resource.
+std::shared_ptr<metrics::MeterProvider> ConfigureMetrics(
+    AutoconfigureSettings& s, std::shared_ptr<const Resource> resource) {
+  // OTEL_METRIC_EXPORT_INTERVAL (or the older OTEL_IMR_EXPORT_INTERVAL that ADOT's sample
+  // configurations still set) and OTEL_METRIC_EXPORT_TIMEOUT.
+  const auto reader_options = metrics::PeriodicExportingMetricReaderOptions::FromEnvironment();
+  s.metric_export_interval = reader_options.export_interval;
+  s.metric_export_timeout = reader_options.export_timeout;
+  s.otlp_metrics =
+      exporters::otlp::OtlpExporterOptions::FromEnvironment(exporters::otlp::Signal::kMetrics);
+  s.metrics_temporality = exporters::otlp::ResolvedTemporalityPreference(s.otlp_metrics);
+  s.otlp_metrics.temporality_preference = s.metrics_temporality;
+
+  // OTEL_METRICS_EXEMPLAR_FILTER.
+  metrics::MeterProviderOptions provider_options = metrics::MeterProviderOptions::FromEnvironment();
+  s.exemplar_filter = provider_options.exemplar_filter;
+  provider_options.resource = std::move(resource);
+
+  std::vector<std::string> used;
+  for (const auto& name : s.metrics_exporters) {
+    std::unique_ptr<metrics::MetricExporter> exporter;
+    if (name == "otlp") {
+      exporter = CreateOtlpMetricExporter(s.otlp_metrics);
+    } else if (name == "console" || name == "logging") {
+      exporter = exporters::console::CreateConsoleMetricExporter();
+    } else if (name == "none") {
+      used.push_back(name);
+      continue;
+    }
+    if (!exporter) continue;
+    provider_options.readers.push_back(std::make_shared<metrics::PeriodicExportingMetricReader>(
+        std::move(exporter), reader_options));
+    used.push_back(name);
+  }
+  s.metrics_exporters = std::move(used);
+  return std::make_shared<metrics::MeterProvider>(std::move(provider_options));
+}
+
+// What is left of a shared timeout (at least 1 ms, so a late caller still gets a try).
+std::chrono::milliseconds Remaining(std::chrono::steady_clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  return std::max(left, std::chrono::milliseconds(1));
 }
 
 }  // namespace
 
 void RegisterOtlpGrpcSpanExporterFactory(SpanExporterFactory factory) {
   grpc_factory.store(factory);
+}
+
+void RegisterOtlpGrpcMetricExporterFactory(MetricExporterFactory factory) {
+  grpc_metric_factory.store(factory);
 }
 
 Autoconfigured Autoconfigure(const AutoconfigureOptions& options) {
@@ -118,14 +185,11 @@ Autoconfigured Autoconfigure(const AutoconfigureOptions& options) {
                                     "aws_ecs", "aws_eks", "aws_lambda", "aws_elastic_beanstalk",
                                     "none"});
   s.traces_exporters = ReadNames("OTEL_TRACES_EXPORTER", "otlp", {"otlp", "console", "logging", "none"});
-  s.metrics_exporters =
-      ReadNames("OTEL_METRICS_EXPORTER", "otlp", {"otlp", "console", "logging", "prometheus", "none"});
+  s.metrics_exporters = ReadNames("OTEL_METRICS_EXPORTER", "otlp", {"otlp", "console", "logging", "none"});
   s.logs_exporters = ReadNames("OTEL_LOGS_EXPORTER", "otlp", {"otlp", "console", "logging", "none"});
   s.otlp_traces = exporters::otlp::OtlpExporterOptions::FromEnvironment(exporters::otlp::Signal::kTraces);
   s.batch = trace::BatchSpanProcessorOptions::FromEnvironment();
   s.span_limits = trace::SpanLimits::FromEnvironment();
-  s.metric_export_interval = MetricExportInterval();
-  if (auto v = env::GetMilliseconds("OTEL_METRIC_EXPORT_TIMEOUT")) s.metric_export_timeout = *v;
 
   trace::TracerProviderOptions provider_options;
   provider_options.resource =
@@ -145,13 +209,16 @@ Autoconfigured Autoconfigure(const AutoconfigureOptions& options) {
           trace::CreateSimpleSpanProcessor(exporters::console::CreateConsoleSpanExporter()));
     }
   }
+  std::shared_ptr<const Resource> resource = provider_options.resource;
   result.tracer_provider_ = std::make_shared<trace::TracerProvider>(std::move(provider_options));
+  result.meter_provider_ = ConfigureMetrics(s, std::move(resource));
 
   auto propagator = propagation::CreatePropagatorFromEnvironment(kDefaultPropagators);
   s.propagators = ParseList(env::GetString("OTEL_PROPAGATORS").value_or(kDefaultPropagators));
 
   if (options.install_globals) {
     api::trace::SetTracerProvider(result.tracer_provider_);
+    api::metrics::SetMeterProvider(result.meter_provider_);
     api::propagation::SetGlobalPropagator(std::move(propagator));
     result.installed_globals_ = true;
   }
@@ -163,6 +230,7 @@ Autoconfigured& Autoconfigured::operator=(Autoconfigured&& other) noexcept {
     Shutdown();
     settings_ = std::move(other.settings_);
     tracer_provider_ = std::move(other.tracer_provider_);
+    meter_provider_ = std::move(other.meter_provider_);
     installed_globals_ = std::exchange(other.installed_globals_, false);
   }
   return *this;
@@ -170,19 +238,32 @@ Autoconfigured& Autoconfigured::operator=(Autoconfigured&& other) noexcept {
 
 Autoconfigured::~Autoconfigured() { Shutdown(); }
 
+// Traces and metrics share the timeout: each gets what the other left.
 bool Autoconfigured::ForceFlush(std::chrono::milliseconds timeout) {
-  return tracer_provider_ ? tracer_provider_->ForceFlush(timeout) : true;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool ok = tracer_provider_ ? tracer_provider_->ForceFlush(timeout) : true;
+  if (meter_provider_) ok = meter_provider_->ForceFlush(Remaining(deadline)) && ok;
+  return ok;
 }
 
 bool Autoconfigured::Shutdown(std::chrono::milliseconds timeout) {
-  if (!tracer_provider_) return true;
+  if (!tracer_provider_ && !meter_provider_) return true;
   if (installed_globals_) {
     api::trace::SetTracerProvider(nullptr);
+    api::metrics::SetMeterProvider(nullptr);
     api::propagation::SetGlobalPropagator(nullptr);
     installed_globals_ = false;
   }
-  bool ok = tracer_provider_->Shutdown(timeout);
-  tracer_provider_.reset();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool ok = true;
+  if (tracer_provider_) {
+    ok = tracer_provider_->Shutdown(timeout);
+    tracer_provider_.reset();
+  }
+  if (meter_provider_) {
+    ok = meter_provider_->Shutdown(Remaining(deadline)) && ok;
+    meter_provider_.reset();
+  }
   return ok;
 }
 

@@ -6,6 +6,8 @@
 namespace {
 const bool registered = [] {
   adot::sdk::RegisterOtlpGrpcSpanExporterFactory(&adot::exporters::otlp::CreateOtlpGrpcSpanExporter);
+  adot::sdk::RegisterOtlpGrpcMetricExporterFactory(
+      &adot::exporters::otlp::CreateOtlpGrpcMetricExporter);
   return true;
 }();
 }  // namespace

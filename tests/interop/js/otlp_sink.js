@@ -1,21 +1,24 @@
 #!/usr/bin/env node
-// An OTLP trace receiver for the interop tests, decoding with the official OpenTelemetry JS code:
-// the protobufjs classes that @opentelemetry/otlp-transformer generates from the OTLP .proto files.
+// An OTLP trace and metrics receiver for the interop tests, decoding with the official OpenTelemetry
+// JS code: the protobufjs classes that @opentelemetry/otlp-transformer generates from the OTLP
+// .proto files.
 //
 //   node otlp_sink.js [OUTPUT_FILE]
 //
 // Listens on 127.0.0.1 (two ports chosen by the system):
-//   * OTLP/HTTP: POST /v1/traces, Content-Type application/x-protobuf or application/json,
-//     optionally Content-Encoding: gzip;
-//   * OTLP/gRPC: opentelemetry.proto.collector.trace.v1.TraceService/Export (raw-buffer
-//     (de)serializers; the body is decoded with the generated ExportTraceServiceRequest.decode).
+//   * OTLP/HTTP: POST /v1/traces and /v1/metrics, Content-Type application/x-protobuf or
+//     application/json, optionally Content-Encoding: gzip;
+//   * OTLP/gRPC: opentelemetry.proto.collector.trace.v1.TraceService/Export and
+//     opentelemetry.proto.collector.metrics.v1.MetricsService/Export (raw-buffer (de)serializers;
+//     the body is decoded with the generated Export{Trace,Metrics}ServiceRequest.decode).
 // Prints {"http_port":N,"grpc_port":M} as the first line on stdout, answers every valid request
 // with success, and writes each decoded request as one JSON line to OUTPUT_FILE (appended), or to
 // stdout when no file is given. A line is written before the request is answered, so once the
 // client has its answer the line is there.
 //
-// Each line: {"transport":"http"|"grpc","path":...,"content_type":...,"content_encoding":...,
-//             "request":<normalised ExportTraceServiceRequest>} or, for a request that could not
+// Each line: {"transport":"http"|"grpc","signal":"traces"|"metrics","path":...,"content_type":...,
+//             "content_encoding":..., "request":<normalised Export{Trace,Metrics}ServiceRequest>}
+// or, for a request that could not
 // be decoded, the same with "error":"..." instead of "request" (and the client gets a failure).
 // OTLP/JSON requests also get "json_violations": [...], what breaks the OTLP/JSON rules (see
 // checkJson) while still decoding.
@@ -26,6 +29,11 @@
 // "NaN", "Infinity", "-Infinity", "-0"), {"type":"bytes","value":hex},
 // {"type":"array","values":[...]}, {"type":"kvlist","values":[{"key":k,"value":v}]},
 // {"type":"empty"} for an AnyValue with no value set.
+// Metrics: every metric has "type" (sum, gauge, histogram, exponential_histogram, summary),
+// "aggregation_temporality" and "is_monotonic" (0/false when the type has none) and "data_points";
+// a number point's value is {"type":"int"|"double",...} as an AnyValue, or {"type":"empty"};
+// optional doubles (histogram sum, min, max) are null when absent; bucket counts are decimal
+// strings, explicit bounds doubles as text.
 //
 // Exits when stdin closes (so a test that dies never leaves it behind) or on SIGTERM / SIGINT.
 'use strict';
@@ -51,6 +59,15 @@ if (!collectorPb || typeof collectorPb.ExportTraceServiceRequest.decode !== 'fun
 }
 const ExportTraceServiceRequest = collectorPb.ExportTraceServiceRequest;
 const ExportTraceServiceResponse = collectorPb.ExportTraceServiceResponse;
+const metricsPb = root.opentelemetry.proto.collector.metrics &&
+  root.opentelemetry.proto.collector.metrics.v1;
+if (!metricsPb || typeof metricsPb.ExportMetricsServiceRequest.decode !== 'function') {
+  process.stderr.write('otlp_sink: this @opentelemetry/otlp-transformer has no generated ' +
+    'ExportMetricsServiceRequest decoder (see the pinned version in package.json)\n');
+  process.exit(2);
+}
+const ExportMetricsServiceRequest = metricsPb.ExportMetricsServiceRequest;
+const ExportMetricsServiceResponse = metricsPb.ExportMetricsServiceResponse;
 
 const kMaxBody = 64 * 1024 * 1024;
 const outputFile = process.argv[2] || null;
@@ -196,6 +213,123 @@ function normaliseRequest(req) {
 }
 
 // ------------------------------------------------------------------------------------------------
+// Normalisation of a decoded ExportMetricsServiceRequest
+
+function optionalDouble(message, field) {
+  return has(message, field) ? doubleText(Number(message[field])) : null;
+}
+
+function numberValue(p) {
+  if (has(p, 'asInt')) return { type: 'int', value: int64(p.asInt, false) };
+  if (has(p, 'asDouble')) return { type: 'double', value: doubleText(Number(p.asDouble)) };
+  return { type: 'empty' };
+}
+
+function normaliseExemplar(e) {
+  return {
+    filtered_attributes: keyValues(e.filteredAttributes),
+    time_unix_nano: int64(e.timeUnixNano, true),
+    value: numberValue(e),
+    span_id: hex(e.spanId),
+    trace_id: hex(e.traceId),
+  };
+}
+
+function pointCommon(p) {
+  return {
+    attributes: keyValues(p.attributes),
+    start_time_unix_nano: int64(p.startTimeUnixNano, true),
+    time_unix_nano: int64(p.timeUnixNano, true),
+    exemplars: (p.exemplars || []).map(normaliseExemplar),
+    flags: uint32(p.flags),
+  };
+}
+
+function buckets(b) {
+  return {
+    offset: b ? Number(b.offset || 0) : 0,
+    bucket_counts: ((b && b.bucketCounts) || []).map((c) => int64(c, true)),
+  };
+}
+
+function normaliseMetric(m) {
+  const out = {
+    name: str(m.name),
+    description: str(m.description),
+    unit: str(m.unit),
+    type: 'none',
+    aggregation_temporality: 0,
+    is_monotonic: false,
+    data_points: [],
+  };
+  if (has(m, 'sum')) {
+    out.type = 'sum';
+    out.aggregation_temporality = Number(m.sum.aggregationTemporality || 0);
+    out.is_monotonic = !!m.sum.isMonotonic;
+    out.data_points = (m.sum.dataPoints || []).map((p) => ({ ...pointCommon(p), value: numberValue(p) }));
+  } else if (has(m, 'gauge')) {
+    out.type = 'gauge';
+    out.data_points = (m.gauge.dataPoints || []).map((p) => ({ ...pointCommon(p), value: numberValue(p) }));
+  } else if (has(m, 'histogram')) {
+    out.type = 'histogram';
+    out.aggregation_temporality = Number(m.histogram.aggregationTemporality || 0);
+    out.data_points = (m.histogram.dataPoints || []).map((p) => ({
+      ...pointCommon(p),
+      count: int64(p.count, true),
+      sum: optionalDouble(p, 'sum'),
+      min: optionalDouble(p, 'min'),
+      max: optionalDouble(p, 'max'),
+      bucket_counts: (p.bucketCounts || []).map((c) => int64(c, true)),
+      explicit_bounds: (p.explicitBounds || []).map((b) => doubleText(Number(b))),
+    }));
+  } else if (has(m, 'exponentialHistogram')) {
+    out.type = 'exponential_histogram';
+    out.aggregation_temporality = Number(m.exponentialHistogram.aggregationTemporality || 0);
+    out.data_points = (m.exponentialHistogram.dataPoints || []).map((p) => ({
+      ...pointCommon(p),
+      count: int64(p.count, true),
+      sum: optionalDouble(p, 'sum'),
+      min: optionalDouble(p, 'min'),
+      max: optionalDouble(p, 'max'),
+      scale: Number(p.scale || 0),
+      zero_count: int64(p.zeroCount, true),
+      zero_threshold: doubleText(Number(p.zeroThreshold || 0)),
+      positive: buckets(p.positive),
+      negative: buckets(p.negative),
+    }));
+  } else if (has(m, 'summary')) {
+    out.type = 'summary';
+  }
+  return out;
+}
+
+function normaliseMetricsRequest(req) {
+  return {
+    resource_metrics: (req.resourceMetrics || []).map((rm) => ({
+      resource: rm.resource
+        ? {
+            attributes: keyValues(rm.resource.attributes),
+            dropped_attributes_count: uint32(rm.resource.droppedAttributesCount),
+          }
+        : null,
+      schema_url: str(rm.schemaUrl),
+      scope_metrics: (rm.scopeMetrics || []).map((sm) => ({
+        scope: sm.scope
+          ? {
+              name: str(sm.scope.name),
+              version: str(sm.scope.version),
+              attributes: keyValues(sm.scope.attributes),
+              dropped_attributes_count: uint32(sm.scope.droppedAttributesCount),
+            }
+          : null,
+        schema_url: str(sm.schemaUrl),
+        metrics: (sm.metrics || []).map(normaliseMetric),
+      })),
+    })),
+  };
+}
+
+// ------------------------------------------------------------------------------------------------
 // OTLP/JSON: JSON.parse, then the generated fromObject, which takes the proto3 JSON mapping's
 // lowerCamelCase names, 64-bit integers as strings or numbers, enums as integers (or names) and
 // bytes as base64. OTLP/JSON differs from proto3 JSON only in the ids, which are hex: turn those
@@ -215,8 +349,10 @@ function hexToBytes(value, what, size) {
 // What OTLP/JSON requires beyond what fromObject checks: lowerCamelCase keys only, enums as
 // integers, 64-bit integers as decimal strings. Found problems are reported on the request's line
 // ("json_violations") without failing the request, as a lenient receiver would accept it.
-const k64BitFields = new Set(['startTimeUnixNano', 'endTimeUnixNano', 'timeUnixNano', 'intValue']);
-const kEnumFields = new Set(['kind', 'code']);
+const k64BitFields = new Set(['startTimeUnixNano', 'endTimeUnixNano', 'timeUnixNano', 'intValue',
+  'asInt', 'count', 'zeroCount']);
+const k64BitArrayFields = new Set(['bucketCounts']);
+const kEnumFields = new Set(['kind', 'code', 'aggregationTemporality']);
 
 function checkJson(value, path, violations) {
   if (Array.isArray(value)) {
@@ -232,11 +368,43 @@ function checkJson(value, path, violations) {
     } else if (k64BitFields.has(key) && !/^-?[0-9]+$/.test(v)) {
       violations.push(`${where}: not a decimal integer: ${JSON.stringify(v)}`);
     }
+    if (k64BitArrayFields.has(key) && Array.isArray(v)) {
+      v.forEach((item, i) => {
+        if (typeof item !== 'string' || !/^[0-9]+$/.test(item)) {
+          violations.push(`${where}[${i}]: 64-bit integer not a decimal string: ${JSON.stringify(item)}`);
+        }
+      });
+    }
     if (kEnumFields.has(key) && !Number.isInteger(v)) {
       violations.push(`${where}: enum not an integer: ${JSON.stringify(v)}`);
     }
     checkJson(v, where, violations);
   }
+}
+
+// Exemplars in every kind of data point carry hex ids too.
+function exemplarIdsToBytes(points) {
+  for (const p of points || []) {
+    for (const e of p.exemplars || []) {
+      e.traceId = hexToBytes(e.traceId, 'exemplars.traceId', 16);
+      e.spanId = hexToBytes(e.spanId, 'exemplars.spanId', 8);
+    }
+  }
+}
+
+function decodeMetricsJson(text, violations) {
+  const object = JSON.parse(text);
+  checkJson(object, '', violations);
+  for (const rm of object.resourceMetrics || []) {
+    for (const sm of rm.scopeMetrics || []) {
+      for (const m of sm.metrics || []) {
+        for (const kind of ['sum', 'gauge', 'histogram', 'exponentialHistogram', 'summary']) {
+          if (m[kind]) exemplarIdsToBytes(m[kind].dataPoints);
+        }
+      }
+    }
+  }
+  return ExportMetricsServiceRequest.fromObject(object);
 }
 
 function decodeJson(text, violations) {
@@ -281,8 +449,11 @@ function handleHttp(req, res) {
   req.on('end', () => {
     const contentType = mediaType(req.headers['content-type']);
     const contentEncoding = String(req.headers['content-encoding'] || 'identity').toLowerCase();
+    const path = req.url.split('?')[0];
+    const signal = path === '/v1/metrics' ? 'metrics' : 'traces';
     const record = {
       transport: 'http',
+      signal,
       path: req.url,
       content_type: contentType,
       content_encoding: contentEncoding,
@@ -297,7 +468,7 @@ function handleHttp(req, res) {
       reply(status, 'text/plain', Buffer.from(message));
     };
 
-    if (req.method !== 'POST' || req.url.split('?')[0] !== '/v1/traces') {
+    if (req.method !== 'POST' || (path !== '/v1/traces' && path !== '/v1/metrics')) {
       return fail(404, `no handler for ${req.method} ${req.url}`);
     }
     if (tooLarge) return fail(413, 'request body larger than 64 MiB');
@@ -314,16 +485,17 @@ function handleHttp(req, res) {
 
     let decoded;
     try {
+      const metrics = signal === 'metrics';
       if (contentType === 'application/x-protobuf') {
-        decoded = ExportTraceServiceRequest.decode(body);
+        decoded = (metrics ? ExportMetricsServiceRequest : ExportTraceServiceRequest).decode(body);
       } else if (contentType === 'application/json') {
         const violations = [];
-        decoded = decodeJson(body.toString('utf8'), violations);
+        decoded = (metrics ? decodeMetricsJson : decodeJson)(body.toString('utf8'), violations);
         record.json_violations = violations;
       } else {
         return fail(415, `unsupported Content-Type ${contentType}`);
       }
-      record.request = normaliseRequest(decoded);
+      record.request = metrics ? normaliseMetricsRequest(decoded) : normaliseRequest(decoded);
     } catch (e) {
       return fail(400, `decode: ${e.message}`);
     }
@@ -331,7 +503,8 @@ function handleHttp(req, res) {
     if (contentType === 'application/json') {
       reply(200, 'application/json', Buffer.from('{}'));
     } else {
-      reply(200, 'application/x-protobuf', Buffer.from(ExportTraceServiceResponse.encode({}).finish()));
+      const Response = signal === 'metrics' ? ExportMetricsServiceResponse : ExportTraceServiceResponse;
+      reply(200, 'application/x-protobuf', Buffer.from(Response.encode({}).finish()));
     }
   });
 }
@@ -340,35 +513,42 @@ function handleHttp(req, res) {
 // OTLP/gRPC
 
 const identity = (buffer) => buffer;
-const traceService = {
-  Export: {
-    path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: identity,
-    responseDeserialize: identity,
-  },
-};
-
-function handleGrpcExport(call, callback) {
-  const encoding = call.metadata.get('grpc-encoding');
-  const record = {
-    transport: 'grpc',
-    path: traceService.Export.path,
-    content_type: 'application/grpc',
-    content_encoding: encoding.length ? String(encoding[0]) : 'identity',
+function rawService(path) {
+  return {
+    Export: {
+      path,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: identity,
+      requestDeserialize: identity,
+      responseSerialize: identity,
+      responseDeserialize: identity,
+    },
   };
-  try {
-    record.request = normaliseRequest(ExportTraceServiceRequest.decode(call.request));
-  } catch (e) {
-    record.error = `decode: ${e.message}`;
+}
+const traceService = rawService('/opentelemetry.proto.collector.trace.v1.TraceService/Export');
+const metricsService = rawService('/opentelemetry.proto.collector.metrics.v1.MetricsService/Export');
+
+function grpcExportHandler(signal, service, Request, Response, normalise) {
+  return (call, callback) => {
+    const encoding = call.metadata.get('grpc-encoding');
+    const record = {
+      transport: 'grpc',
+      signal,
+      path: service.Export.path,
+      content_type: 'application/grpc',
+      content_encoding: encoding.length ? String(encoding[0]) : 'identity',
+    };
+    try {
+      record.request = normalise(Request.decode(call.request));
+    } catch (e) {
+      record.error = `decode: ${e.message}`;
+      emit(record);
+      return callback({ code: grpc.status.INVALID_ARGUMENT, details: record.error });
+    }
     emit(record);
-    return callback({ code: grpc.status.INVALID_ARGUMENT, details: record.error });
-  }
-  emit(record);
-  callback(null, Buffer.from(ExportTraceServiceResponse.encode({}).finish()));
+    callback(null, Buffer.from(Response.encode({}).finish()));
+  };
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -379,7 +559,14 @@ httpServer.keepAliveTimeout = 30000;
 const grpcServer = new grpc.Server({
   'grpc.max_receive_message_length': kMaxBody,
 });
-grpcServer.addService(traceService, { Export: handleGrpcExport });
+grpcServer.addService(traceService, {
+  Export: grpcExportHandler('traces', traceService, ExportTraceServiceRequest,
+                            ExportTraceServiceResponse, normaliseRequest),
+});
+grpcServer.addService(metricsService, {
+  Export: grpcExportHandler('metrics', metricsService, ExportMetricsServiceRequest,
+                            ExportMetricsServiceResponse, normaliseMetricsRequest),
+});
 
 let stopping = false;
 function stop(code) {

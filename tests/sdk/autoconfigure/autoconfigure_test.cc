@@ -170,7 +170,10 @@ TEST_F(AutoconfigureTest, ExporterListsAndInvalidNames) {
   EXPECT_THAT(err, HasSubstr("\"zipkin2\" in OTEL_TRACES_EXPORTER"));
   EXPECT_THAT(err, HasSubstr("OTEL_TRACES_EXPORTER lists \"none\""));
   EXPECT_EQ(a.settings().traces_exporters, std::vector<std::string>{"console"});
-  EXPECT_EQ(a.settings().metrics_exporters, std::vector<std::string>{"prometheus"});
+  // No Prometheus exporter in adot-cpp: said so, and the default (otlp) applies.
+  EXPECT_THAT(err, HasSubstr("no Prometheus exporter"));
+  EXPECT_THAT(err, HasSubstr("OTEL_METRICS_EXPORTER=\"prometheus\" names nothing usable"));
+  EXPECT_EQ(a.settings().metrics_exporters, std::vector<std::string>{"otlp"});
   EXPECT_EQ(a.settings().logs_exporters, std::vector<std::string>{"none"});
 }
 

@@ -3,9 +3,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "adot/sdk/metrics/exporter.h"  // TemporalityPreference
 
 namespace adot::exporters::otlp {
 
@@ -34,13 +37,26 @@ struct OtlpExporterOptions {
   std::string client_key_file;
   bool insecure = false;
   RetryOptions retry;
+  // Metric exporters only: the temporality they ask their reader for. Unset: the value of
+  // OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE when the exporter is created, else
+  // cumulative.
+  std::optional<sdk::metrics::TemporalityPreference> temporality_preference;
+
+  // The defaults for a signal, without the environment: the endpoint is
+  // http://localhost:4318/v1/<signal> (http://localhost:4317 for kGrpc).
+  static OtlpExporterOptions Defaults(Signal signal, Protocol protocol = Protocol::kHttpProtobuf);
 
   // Defaults, then the generic OTEL_EXPORTER_OTLP_* variables, then the per-signal ones
-  // (OTEL_EXPORTER_OTLP_TRACES_* for kTraces): ENDPOINT, PROTOCOL, HEADERS, TIMEOUT,
-  // COMPRESSION, CERTIFICATE, CLIENT_CERTIFICATE, CLIENT_KEY, INSECURE. The generic endpoint
-  // gets "v1/<signal>" appended for HTTP; a per-signal endpoint is used as given. Invalid values
-  // are reported once and ignored.
+  // (OTEL_EXPORTER_OTLP_TRACES_* for kTraces, OTEL_EXPORTER_OTLP_METRICS_* for kMetrics):
+  // ENDPOINT, PROTOCOL, HEADERS, TIMEOUT, COMPRESSION, CERTIFICATE, CLIENT_CERTIFICATE,
+  // CLIENT_KEY, INSECURE; for kMetrics also OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE.
+  // The generic endpoint gets "v1/<signal>" appended for HTTP; a per-signal endpoint is used as
+  // given. Invalid values are reported once and ignored.
   static OtlpExporterOptions FromEnvironment(Signal signal);
 };
+
+// options.temporality_preference, else OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, else
+// cumulative.
+sdk::metrics::TemporalityPreference ResolvedTemporalityPreference(const OtlpExporterOptions& options);
 
 }  // namespace adot::exporters::otlp
