@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <random>
@@ -147,6 +148,60 @@ TEST(JsonWriterTest, RandomBytesAlwaysGiveValidJson) {
     ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &value).ok())
         << testing::PrintToString(json);
   }
+}
+
+// Long strings are escaped in blocks: escapes and multi-byte sequences at every position around
+// the block boundaries come out as a plain one-character-at-a-time escaper writes them.
+TEST(JsonWriterTest, LongStringsMatchAPerCharacterEscaper) {
+  auto reference = [](std::string_view s) {
+    std::string out = "\"";
+    for (size_t i = 0; i < s.size();) {
+      const auto c = static_cast<uint8_t>(s[i]);
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += static_cast<char>(c);
+      } else if (c == '\n') {
+        out += "\\n";
+      } else if (c < 0x20) {
+        char u[8];
+        std::snprintf(u, sizeof u, "\\u%04x", c);
+        if (c == '\r' || c == '\t' || c == '\b' || c == '\f')
+          std::snprintf(u, sizeof u, "\\%c", c == '\r' ? 'r' : c == '\t' ? 't' : c == '\b' ? 'b' : 'f');
+        out += u;
+      } else if (c < 0x80) {
+        out += static_cast<char>(c);
+      } else {
+        // Test inputs use only well-formed two- and three-byte sequences and lone 0xff.
+        const size_t len = c == 0xff ? 0 : c >= 0xe0 ? 3 : 2;
+        if (len == 0 || i + len > s.size()) {
+          out += "\xEF\xBF\xBD";
+          ++i;
+          continue;
+        }
+        out.append(s.substr(i, len));
+        i += len;
+        continue;
+      }
+      ++i;
+    }
+    return out + "\"";
+  };
+  const std::string pieces[] = {"a", "\"", "\\", "\n", "\x01", "\t", "\xc3\xa9", "\xe2\x82\xac", "\xff", "abcdefgh"};
+  std::mt19937 rng(11);
+  for (int iter = 0; iter < 300; ++iter) {
+    std::string s;
+    const size_t target = 400 + rng() % 1400;
+    while (s.size() < target) s += pieces[rng() % std::size(pieces)];
+    std::string out = "prefix";
+    AppendJsonString(s, out);
+    ASSERT_EQ(out, "prefix" + reference(s)) << iter;
+  }
+  // A sequence cut by the end of the string, right at a block boundary.
+  std::string cut(511, 'x');
+  cut += "\xe2\x82";
+  std::string out;
+  AppendJsonString(cut, out);
+  EXPECT_EQ(out, "\"" + std::string(511, 'x') + "\xEF\xBF\xBD\xEF\xBF\xBD\"");
 }
 
 TEST(JsonWriterTest, IsValidUtf8FastPathBoundaries) {

@@ -287,7 +287,12 @@ class EmfSender {
   // a missing log group or stream is created once, then the call is sent again.
   Status PutWithRetries(const StreamBatches& stream, const std::vector<const EmfEvent*>& events,
                         std::chrono::steady_clock::time_point deadline) {
-    std::string body = "{\"logGroupName\":";
+    // Escaping an EMF document adds about one byte in eight (its quotes).
+    size_t estimate = 128 + stream.log_group.size() + stream.log_stream.size();
+    for (const EmfEvent* e : events) estimate += e->message.size() + e->message.size() / 8 + 48;
+    std::string body;
+    body.reserve(estimate);
+    body += "{\"logGroupName\":";
     common::AppendJsonString(stream.log_group, body);
     body += ",\"logStreamName\":";
     common::AppendJsonString(stream.log_stream, body);
