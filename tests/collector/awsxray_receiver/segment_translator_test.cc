@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
+
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -27,6 +29,27 @@ using opentelemetry::proto::trace::v1::ResourceSpans;
 using opentelemetry::proto::trace::v1::Span;
 using opentelemetry::proto::trace::v1::Status;
 using KeyValues = google::protobuf::RepeatedPtrField<KeyValue>;
+
+using TracesRequest = opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
+
+// The translator writes OTLP bytes; the tests read them back with libprotobuf. The bytes must be
+// exactly what libprotobuf writes for the same message (canonical encoding), and a document that
+// does not translate must leave them untouched.
+size_t AppendSegment(const xray::Segment& segment, TracesRequest& request, std::string& error) {
+  std::string bytes = "prefix";
+  const size_t n = awsxray::AppendSegment(segment, bytes, error);
+  EXPECT_EQ(bytes.substr(0, 6), "prefix");
+  bytes.erase(0, 6);
+  if (n == 0) {
+    EXPECT_EQ(bytes, "");
+    return 0;
+  }
+  TracesRequest part;
+  EXPECT_TRUE(part.ParseFromString(bytes));
+  EXPECT_EQ(part.SerializeAsString(), bytes) << "not the canonical encoding";
+  request.MergeFrom(part);
+  return n;
+}
 
 fs::path SegmentsDir() { return fs::path(ADOT_AWS_TESTDATA_DIR) / "xray-segments"; }
 

@@ -258,7 +258,7 @@ class AwsXrayReceiver : public Receiver {
       pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
       if (::poll(fds, 2, -1) < 0 && errno != EINTR) break;
       if (stopping_) break;
-      PData batch;
+      std::string batch;  // an ExportTraceServiceRequest, encoded
       bool saturated = false;
       for (;;) {
         for (int i = 0; i < kBatch; ++i) {
@@ -283,13 +283,12 @@ class AwsXrayReceiver : public Receiver {
             Malformed(error);
             continue;
           }
-          if (!batch.valid()) batch = PData::New(Signal::kTraces);
-          if (awsxray::AppendSegment(segment, *batch.MutableTraces(), error) == 0) Malformed(error);
+          if (awsxray::AppendSegment(segment, batch, error) == 0) Malformed(error);
         }
         saturated = n == kBatch;
         if (!saturated) break;
       }
-      if (batch.valid()) Deliver(std::move(batch));
+      if (!batch.empty()) Deliver(std::move(batch));
       if (!saturated) {
         pollfd stop = {wake_fd_, POLLIN, 0};
         ::poll(&stop, 1, kLingerMs);
@@ -297,8 +296,12 @@ class AwsXrayReceiver : public Receiver {
     }
   }
 
-  void Deliver(PData batch) {
-    batch.MarkModified();
+  void Deliver(std::string bytes) {
+    PData batch;
+    if (Status st = PData::FromProtoBytes(Signal::kTraces, std::move(bytes), batch); !st.ok()) {
+      Log(LogLevel::kError, name_, "internal error: translated spans do not decode: " + st.message());
+      return;
+    }
     uint64_t spans = batch.ItemCount();
     if (spans == 0) return;
     Status st = next_ ? next_->Consume(std::move(batch)) : Status::Permanent("no pipeline");

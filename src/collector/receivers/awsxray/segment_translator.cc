@@ -84,19 +84,17 @@
 #include <cmath>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/json_writer.h"
+#include "common/proto_writer.h"
 
 namespace adot::collector::awsxray {
 namespace {
 
 namespace xray = aws::xray;
-using opentelemetry::proto::common::v1::AnyValue;
-using opentelemetry::proto::common::v1::KeyValue;
-using opentelemetry::proto::trace::v1::Span;
-using opentelemetry::proto::trace::v1::Status;
-using KeyValues = google::protobuf::RepeatedPtrField<KeyValue>;
 
 // ---- ids ---------------------------------------------------------------------------------------
 
@@ -180,89 +178,255 @@ bool ToUnixNano(double seconds, uint64_t& out) noexcept {
 
 // ---- attributes --------------------------------------------------------------------------------
 
-AnyValue* Add(KeyValues& attrs, std::string_view key) {
-  KeyValue* kv = attrs.Add();
-  kv->set_key(key.data(), key.size());
-  return kv->mutable_value();
-}
+namespace proto = common::proto;
 
-// An existing key's value (cleared), or a new attribute: the "later wins" of the Go map.
-AnyValue* Upsert(KeyValues& attrs, std::string_view key) {
-  for (KeyValue& kv : attrs) {
-    if (kv.key() == key) {
-      kv.mutable_value()->Clear();
-      return kv.mutable_value();
-    }
-  }
-  return Add(attrs, key);
-}
+// OTLP field numbers (opentelemetry/proto/{common,resource,trace}/v1).
+constexpr uint32_t kRequestResourceSpans = 1;
+constexpr uint32_t kResourceSpansResource = 1, kResourceSpansScopeSpans = 2;
+constexpr uint32_t kResourceAttributes = 1;
+constexpr uint32_t kScopeSpansSpans = 2;
+constexpr uint32_t kSpanTraceId = 1, kSpanSpanId = 2, kSpanParentSpanId = 4, kSpanName = 5,
+                   kSpanKind = 6, kSpanStart = 7, kSpanEnd = 8, kSpanAttributes = 9,
+                   kSpanEvents = 11, kSpanLinks = 13, kSpanStatus = 15;
+constexpr uint32_t kEventTime = 1, kEventName = 2, kEventAttributes = 3;
+constexpr uint32_t kLinkTraceId = 1, kLinkSpanId = 2, kLinkAttributes = 4;
+constexpr uint32_t kStatusMessage = 2, kStatusCode = 3;
+constexpr uint32_t kKeyValueKey = 1, kKeyValueValue = 2;
+constexpr uint32_t kAnyString = 1, kAnyBool = 2, kAnyInt = 3, kAnyDouble = 4, kAnyArray = 5,
+                   kAnyKvlist = 6;
+constexpr uint32_t kArrayValues = 1, kKvlistValues = 1;
+constexpr uint64_t kSpanKindInternal = 1, kSpanKindServer = 2, kSpanKindClient = 3;
+constexpr uint64_t kStatusCodeError = 2;
 
-// Absent string fields are empty in the parsed document; they add nothing.
-void AddString(KeyValues& attrs, std::string_view key, const std::string& value) {
-  if (!value.empty()) Add(attrs, key)->set_string_value(value);
-}
-void UpsertString(KeyValues& attrs, std::string_view key, const std::string& value) {
-  if (!value.empty()) Upsert(attrs, key)->set_string_value(value);
-}
-void AddInt(KeyValues& attrs, std::string_view key, const std::optional<int64_t>& value) {
-  if (value) Add(attrs, key)->set_int_value(*value);
-}
-void AddBool(KeyValues& attrs, std::string_view key, const std::optional<bool>& value) {
-  if (value) Add(attrs, key)->set_bool_value(*value);
-}
-// Appends value to the string array attribute key (created on first use).
-void AppendToStringArray(KeyValues& attrs, std::string_view key, const std::string& value) {
-  if (value.empty()) return;
-  for (KeyValue& kv : attrs) {
-    if (kv.key() == key) {
-      kv.mutable_value()->mutable_array_value()->add_values()->set_string_value(value);
-      return;
-    }
-  }
-  Add(attrs, key)->mutable_array_value()->add_values()->set_string_value(value);
-}
+// One attribute of a resource, span, event or link, collected before it is written (keys repeat:
+// later values replace earlier ones, as the Go receiver's map does). Values point into the parsed
+// document or into Attributes::scratch; nothing is copied until the bytes are written.
+struct Attribute {
+  enum class Kind : uint8_t {
+    kString,          // text
+    kScratch,         // scratch[offset, offset + size)
+    kInt,
+    kBool,
+    kJson,            // *json as an AnyValue
+    kLogGroupArns,    // the non-empty arns of *log_groups, as a string array
+    kLogGroupNames,   // the non-empty log_group names of *log_groups
+    kStrings,         // *strings as a string array
+    kAnnotationKeys,  // the distinct keys of *annotations, as a string array
+  };
+  std::string_view key;
+  size_t key_offset = std::string::npos;  // the key is scratch[key_offset, + key.size()) when set
+  Kind kind = Kind::kString;
+  std::string_view text;
+  size_t offset = 0, size = 0;
+  int64_t number = 0;
+  bool flag = false;
+  const common::JsonValue* json = nullptr;
+  const std::vector<xray::AwsLogGroup>* log_groups = nullptr;
+  const std::vector<std::string>* strings = nullptr;
+  const std::vector<common::JsonMember>* annotations = nullptr;
+};
 
-// A JSON number as an int attribute when written as an integer that fits, else as a double.
-void SetNumber(const common::JsonValue& number, AnyValue& out) {
-  const std::string& text = number.text();
-  int64_t i;
-  if (text.find_first_of(".eE") == std::string::npos && number.GetInt64(i)) {
-    out.set_int_value(i);
-    return;
-  }
-  double d = 0;
-  number.GetDouble(d);
-  out.set_double_value(d);
-}
+class Attributes {
+ public:
+  explicit Attributes(std::string& scratch) : scratch_(scratch) {}
 
-// Any JSON value as an attribute value: objects become kvlists, arrays arrays, null an empty value.
-void SetAnyValue(const common::JsonValue& v, AnyValue& out) {
-  switch (v.type()) {
-    case common::JsonValue::Type::kNull:
-      break;
-    case common::JsonValue::Type::kBool:
-      out.set_bool_value(v.bool_value());
-      break;
-    case common::JsonValue::Type::kNumber:
-      SetNumber(v, out);
-      break;
-    case common::JsonValue::Type::kString:
-      out.set_string_value(v.text());
-      break;
-    case common::JsonValue::Type::kArray: {
-      auto* values = out.mutable_array_value()->mutable_values();
-      values->Reserve(static_cast<int>(v.array().size()));
-      for (const common::JsonValue& e : v.array()) SetAnyValue(e, *values->Add());
-      break;
-    }
-    case common::JsonValue::Type::kObject: {
-      auto* values = out.mutable_kvlist_value()->mutable_values();
-      values->Reserve(static_cast<int>(v.members().size()));
-      for (const common::JsonMember& m : v.members()) SetAnyValue(m.value, *Add(*values, m.key));
-      break;
-    }
+  void clear() { list_.clear(); }
+  bool empty() const { return list_.empty(); }
+
+  Attribute& Add(std::string_view key) {
+    Attribute& a = list_.emplace_back();
+    a.key = key;
+    return a;
   }
-}
+  // An existing key's entry (reset), or a new one.
+  Attribute& Upsert(std::string_view key) {
+    for (Attribute& a : list_) {
+      if (KeyOf(a) == key) {
+        const size_t key_offset = a.key_offset;
+        a = Attribute{};
+        a.key = key;
+        a.key_offset = key_offset;
+        return a;
+      }
+    }
+    return Add(key);
+  }
+  // Absent string fields are empty in the parsed document; they add nothing.
+  void AddString(std::string_view key, std::string_view value) {
+    if (!value.empty()) Add(key).text = value;
+  }
+  void UpsertString(std::string_view key, std::string_view value) {
+    if (!value.empty()) Upsert(key).text = value;
+  }
+  void AddInt(std::string_view key, const std::optional<int64_t>& value) {
+    if (!value) return;
+    Attribute& a = Add(key);
+    a.kind = Attribute::Kind::kInt;
+    a.number = *value;
+  }
+  void AddBool(std::string_view key, const std::optional<bool>& value) {
+    if (!value) return;
+    Attribute& a = Add(key);
+    a.kind = Attribute::Kind::kBool;
+    a.flag = *value;
+  }
+  // A value written into scratch by fill(std::string&).
+  template <class Fill>
+  void AddScratch(Attribute& a, Fill fill) {
+    a.kind = Attribute::Kind::kScratch;
+    a.offset = scratch_.size();
+    fill(scratch_);
+    a.size = scratch_.size() - a.offset;
+  }
+
+  void Write(proto::ProtoWriter& w, uint32_t field) const {
+    for (const Attribute& a : list_) WriteOne(w, field, a);
+  }
+
+ private:
+  std::string_view KeyOf(const Attribute& a) const {
+    return a.key_offset == std::string::npos ? a.key
+                                             : std::string_view(scratch_).substr(a.key_offset, a.key.size());
+  }
+
+  void WriteOne(proto::ProtoWriter& w, uint32_t field, const Attribute& a) const {
+    using Kind = Attribute::Kind;
+    const std::string_view key = KeyOf(a);
+    // Scalars: the sizes are known, so KeyValue and AnyValue need no length backpatching.
+    auto scalar = [&](uint32_t any_field, size_t payload_size, auto write_payload) {
+      const size_t any = proto::TagSize(any_field) + payload_size;
+      const size_t kv = (key.empty() ? 0 : proto::LengthDelimitedFieldSize(kKeyValueKey, key.size())) +
+                        proto::LengthDelimitedFieldSize(kKeyValueValue, any);
+      w.WriteLengthDelimitedHeader(field, kv);
+      if (!key.empty()) w.WriteString(kKeyValueKey, key);
+      w.WriteLengthDelimitedHeader(kKeyValueValue, any);
+      write_payload();
+    };
+    switch (a.kind) {
+      case Kind::kString:
+      case Kind::kScratch: {
+        const std::string_view text =
+            a.kind == Kind::kString ? a.text : std::string_view(scratch_).substr(a.offset, a.size);
+        scalar(kAnyString, proto::VarintSize(text.size()) + text.size(),
+               [&] { w.WriteString(kAnyString, text); });
+        return;
+      }
+      case Kind::kInt:
+        scalar(kAnyInt, proto::VarintSize(static_cast<uint64_t>(a.number)),
+               [&] { w.WriteInt64(kAnyInt, a.number); });
+        return;
+      case Kind::kBool:
+        scalar(kAnyBool, 1, [&] { w.WriteBool(kAnyBool, a.flag); });
+        return;
+      default:
+        break;
+    }
+    const auto kv = w.BeginMessage(field, 2);
+    if (!key.empty()) w.WriteString(kKeyValueKey, key);
+    switch (a.kind) {
+      case Kind::kJson:
+        WriteAnyValue(w, kKeyValueValue, *a.json);
+        break;
+      case Kind::kLogGroupArns:
+      case Kind::kLogGroupNames: {
+        const auto array = BeginArray(w);
+        for (const xray::AwsLogGroup& g : *a.log_groups) {
+          const std::string& s = a.kind == Kind::kLogGroupArns ? g.arn : g.log_group;
+          if (!s.empty()) WriteStringElement(w, s);
+        }
+        EndArray(w, array);
+        break;
+      }
+      case Kind::kStrings: {
+        const auto array = BeginArray(w);
+        for (const std::string& s : *a.strings) WriteStringElement(w, s);
+        EndArray(w, array);
+        break;
+      }
+      case Kind::kAnnotationKeys: {
+        const auto array = BeginArray(w);
+        const auto& list = *a.annotations;
+        for (size_t i = 0; i < list.size(); ++i) {
+          // A key repeated in the document (the last value won) is listed once.
+          bool listed = false;
+          for (size_t j = 0; j < i && !listed; ++j) listed = list[j].key == list[i].key;
+          if (!listed) WriteStringElement(w, list[i].key);
+        }
+        EndArray(w, array);
+        break;
+      }
+      default:
+        break;
+    }
+    w.EndMessage(kv);
+  }
+
+  struct ArrayMarks {
+    proto::ProtoWriter::Mark value, array;
+  };
+  static ArrayMarks BeginArray(proto::ProtoWriter& w) {
+    const auto value = w.BeginMessage(kKeyValueValue, 2);
+    return {value, w.BeginMessage(kAnyArray, 2)};
+  }
+  static void EndArray(proto::ProtoWriter& w, ArrayMarks m) {
+    w.EndMessage(m.array);
+    w.EndMessage(m.value);
+  }
+  static void WriteStringElement(proto::ProtoWriter& w, std::string_view s) {
+    w.WriteLengthDelimitedHeader(kArrayValues, proto::LengthDelimitedFieldSize(kAnyString, s.size()));
+    w.WriteString(kAnyString, s);
+  }
+
+ public:
+  // Any JSON value as the AnyValue in `field`: objects become kvlists, arrays arrays, null an empty
+  // value; a number is an int when written as an integer that fits, else a double.
+  static void WriteAnyValue(proto::ProtoWriter& w, uint32_t field, const common::JsonValue& v) {
+    const auto any = w.BeginMessage(field, 1);
+    switch (v.type()) {
+      case common::JsonValue::Type::kNull:
+        break;
+      case common::JsonValue::Type::kBool:
+        w.WriteBool(kAnyBool, v.bool_value());
+        break;
+      case common::JsonValue::Type::kNumber: {
+        const std::string& text = v.text();
+        int64_t i;
+        if (text.find_first_of(".eE") == std::string::npos && v.GetInt64(i)) {
+          w.WriteInt64(kAnyInt, i);
+        } else {
+          double d = 0;
+          v.GetDouble(d);
+          w.WriteDouble(kAnyDouble, d);
+        }
+        break;
+      }
+      case common::JsonValue::Type::kString:
+        w.WriteString(kAnyString, v.text());
+        break;
+      case common::JsonValue::Type::kArray: {
+        const auto array = w.BeginMessage(kAnyArray, 2);
+        for (const common::JsonValue& e : v.array()) WriteAnyValue(w, kArrayValues, e);
+        w.EndMessage(array);
+        break;
+      }
+      case common::JsonValue::Type::kObject: {
+        const auto list = w.BeginMessage(kAnyKvlist, 2);
+        for (const common::JsonMember& m : v.members()) {
+          const auto kv = w.BeginMessage(kKvlistValues, 1);
+          if (!m.key.empty()) w.WriteString(kKeyValueKey, m.key);
+          WriteAnyValue(w, kKeyValueValue, m.value);
+          w.EndMessage(kv);
+        }
+        w.EndMessage(list);
+        break;
+      }
+    }
+    w.EndMessage(any);
+  }
+
+  std::vector<Attribute> list_;
+  std::string& scratch_;
+};
 
 // Writes v back as JSON text (numbers keep their literal text, members their order).
 void WriteJson(const common::JsonValue& v, common::JsonWriter& w) {
@@ -312,74 +476,83 @@ constexpr OriginPlatform kOrigins[] = {
     {"AWS::AppRunner::Service", "aws_app_runner", ""},
 };
 
+bool AnyNonEmpty(const std::vector<xray::AwsLogGroup>& groups, std::string xray::AwsLogGroup::*field) {
+  for (const xray::AwsLogGroup& g : groups)
+    if (!(g.*field).empty()) return true;
+  return false;
+}
+
 // attrs starts empty, so a key is added directly unless an earlier line may have set it (the
 // Upsert ones: availability zone, container id, service version, launch type).
-void FillResource(const xray::Segment& seg, KeyValues& attrs) {
-  attrs.Reserve(16);
-  AddString(attrs, "service.name", seg.name);
+void FillResource(const xray::Segment& seg, Attributes& attrs) {
+  attrs.AddString("service.name", seg.name);
   if (!seg.aws) {
     // As the Go receiver: the document does not say it comes from an AWS environment, and the
     // exporter then writes no aws block back.
-    Add(attrs, "cloud.provider")->set_string_value("unknown");
+    attrs.AddString("cloud.provider", "unknown");
   } else {
     const xray::Aws& aws = *seg.aws;
-    Add(attrs, "cloud.provider")->set_string_value("aws");
-    AddString(attrs, "cloud.account.id", aws.account_id);
-    for (const xray::AwsLogGroup& group : aws.cloudwatch_logs) {
-      AppendToStringArray(attrs, "aws.log.group.arns", group.arn);
-      AppendToStringArray(attrs, "aws.log.group.names", group.log_group);
+    attrs.AddString("cloud.provider", "aws");
+    attrs.AddString("cloud.account.id", aws.account_id);
+    if (AnyNonEmpty(aws.cloudwatch_logs, &xray::AwsLogGroup::arn)) {
+      Attribute& a = attrs.Add("aws.log.group.arns");
+      a.kind = Attribute::Kind::kLogGroupArns;
+      a.log_groups = &aws.cloudwatch_logs;
+    }
+    if (AnyNonEmpty(aws.cloudwatch_logs, &xray::AwsLogGroup::log_group)) {
+      Attribute& a = attrs.Add("aws.log.group.names");
+      a.kind = Attribute::Kind::kLogGroupNames;
+      a.log_groups = &aws.cloudwatch_logs;
     }
     if (const auto& ec2 = aws.ec2) {
-      AddString(attrs, "cloud.availability_zone", ec2->availability_zone);
-      AddString(attrs, "host.id", ec2->instance_id);
-      AddString(attrs, "host.type", ec2->instance_size);
-      AddString(attrs, "host.image.id", ec2->ami_id);
+      attrs.AddString("cloud.availability_zone", ec2->availability_zone);
+      attrs.AddString("host.id", ec2->instance_id);
+      attrs.AddString("host.type", ec2->instance_size);
+      attrs.AddString("host.image.id", ec2->ami_id);
     }
     if (const auto& ecs = aws.ecs) {
-      AddString(attrs, "container.name", ecs->container);
-      UpsertString(attrs, "cloud.availability_zone", ecs->availability_zone);
-      AddString(attrs, "container.id", ecs->container_id);
-      AddString(attrs, "aws.ecs.task.arn", ecs->task_arn);
-      AddString(attrs, "aws.ecs.task.family", ecs->task_family);
-      AddString(attrs, "aws.ecs.cluster.arn", ecs->cluster_arn);
-      AddString(attrs, "aws.ecs.container.arn", ecs->container_arn);
-      AddString(attrs, "aws.ecs.launchtype", ecs->launch_type);
+      attrs.AddString("container.name", ecs->container);
+      attrs.UpsertString("cloud.availability_zone", ecs->availability_zone);
+      attrs.AddString("container.id", ecs->container_id);
+      attrs.AddString("aws.ecs.task.arn", ecs->task_arn);
+      attrs.AddString("aws.ecs.task.family", ecs->task_family);
+      attrs.AddString("aws.ecs.cluster.arn", ecs->cluster_arn);
+      attrs.AddString("aws.ecs.container.arn", ecs->container_arn);
+      attrs.AddString("aws.ecs.launchtype", ecs->launch_type);
     }
     if (const auto& eb = aws.elastic_beanstalk) {
-      AddString(attrs, "service.namespace", eb->environment_name);
+      attrs.AddString("service.namespace", eb->environment_name);
       if (eb->deployment_id) {
-        char digits[24];
-        char* end = std::to_chars(digits, digits + sizeof digits, *eb->deployment_id).ptr;
-        Add(attrs, "service.instance.id")->set_string_value(digits, static_cast<size_t>(end - digits));
+        attrs.AddScratch(attrs.Add("service.instance.id"), [&](std::string& out) {
+          char digits[24];
+          out.append(digits, std::to_chars(digits, digits + sizeof digits, *eb->deployment_id).ptr);
+        });
       }
-      AddString(attrs, "service.version", eb->version_label);
+      attrs.AddString("service.version", eb->version_label);
     }
     if (const auto& eks = aws.eks) {
-      UpsertString(attrs, "container.id", eks->container_id);
-      AddString(attrs, "k8s.cluster.name", eks->cluster_name);
-      AddString(attrs, "k8s.pod.name", eks->pod);
+      attrs.UpsertString("container.id", eks->container_id);
+      attrs.AddString("k8s.cluster.name", eks->cluster_name);
+      attrs.AddString("k8s.pod.name", eks->pod);
     }
     if (const auto& sdk = aws.xray) {
-      AddString(attrs, "telemetry.sdk.version", sdk->sdk_version);
+      attrs.AddString("telemetry.sdk.version", sdk->sdk_version);
       if (!sdk->sdk.empty()) {
-        AddString(attrs, "telemetry.sdk.name", sdk->sdk);
+        attrs.AddString("telemetry.sdk.name", sdk->sdk);
         if (seg.cause.kind == xray::Cause::Kind::kObject && !seg.cause.exceptions.empty()) {
-          Add(attrs, "telemetry.sdk.language")->set_string_value("java");
+          attrs.AddString("telemetry.sdk.language", "java");
         } else if (size_t at = sdk->sdk.find("for "); at != std::string::npos) {
-          std::string_view language = std::string_view(sdk->sdk).substr(at + 4);
-          Add(attrs, "telemetry.sdk.language")->set_string_value(language.data(), language.size());
+          attrs.Add("telemetry.sdk.language").text = std::string_view(sdk->sdk).substr(at + 4);
         }
       }
     }
   }
-  if (seg.service) UpsertString(attrs, "service.version", seg.service->version);
-  AddString(attrs, "aws.xray.resource_arn", seg.resource_arn);
+  if (seg.service) attrs.UpsertString("service.version", seg.service->version);
+  attrs.AddString("aws.xray.resource_arn", seg.resource_arn);
   for (const OriginPlatform& o : kOrigins) {
     if (seg.origin == o.origin) {
-      Add(attrs, "cloud.platform")->set_string_value(o.platform.data(), o.platform.size());
-      if (!o.launch_type.empty()) {
-        Upsert(attrs, "aws.ecs.launchtype")->set_string_value(o.launch_type.data(), o.launch_type.size());
-      }
+      attrs.AddString("cloud.platform", o.platform);
+      attrs.UpsertString("aws.ecs.launchtype", o.launch_type);
       break;
     }
   }
@@ -410,9 +583,6 @@ bool SplitSqlUrl(std::string_view url, std::string_view& connection, std::string
 // "<type>: <message>\n" then "\tat <label>(<path>: <line>)\n" per frame: the Java form, which
 // the awsxray exporter parses back into frames (see telemetry.sdk.language above).
 void WriteStackTrace(const xray::Exception& e, std::string& out) {
-  size_t size = e.type.size() + e.message.size() + 3;
-  for (const xray::StackFrame& f : e.stack) size += f.label.size() + f.path.size() + 30;
-  out.reserve(size);
   out.append(e.type).append(": ").append(e.message).push_back('\n');
   char line[24];
   for (const xray::StackFrame& f : e.stack) {
@@ -428,111 +598,117 @@ void WriteStackTrace(const xray::Exception& e, std::string& out) {
   }
 }
 
-void AddExceptionEvents(const xray::Cause& cause, uint64_t time, Span& span) {
-  auto* events = span.mutable_events();
-  events->Reserve(events->size() + static_cast<int>(cause.exceptions.size()));
-  for (const xray::Exception& e : cause.exceptions) {
-    auto* event = events->Add();
-    event->set_name("exception");
-    event->set_time_unix_nano(time);
-    KeyValues& attrs = *event->mutable_attributes();
-    attrs.Reserve(8);
-    AddString(attrs, "aws.xray.exception.id", e.id);
-    AddString(attrs, "exception.message", e.message);
-    AddString(attrs, "exception.type", e.type);
-    AddBool(attrs, "aws.xray.exception.remote", e.remote);
-    AddInt(attrs, "aws.xray.exception.truncated", e.truncated);
-    AddInt(attrs, "aws.xray.exception.skipped", e.skipped);
-    AddString(attrs, "aws.xray.exception.cause", e.cause);
-    if (!e.stack.empty()) WriteStackTrace(e, *Add(attrs, "exception.stacktrace")->mutable_string_value());
-  }
-}
-
-void AddHttp(const xray::Http& http, KeyValues& attrs) {
+void AddHttp(const xray::Http& http, Attributes& attrs) {
   if (const auto& req = http.request) {
-    AddString(attrs, "http.method", req->method);
-    AddString(attrs, "http.client_ip", req->client_ip);
-    AddString(attrs, "http.user_agent", req->user_agent);
-    AddString(attrs, "http.url", req->url);
-    AddBool(attrs, "aws.xray.x_forwarded_for", req->x_forwarded_for);
+    attrs.AddString("http.method", req->method);
+    attrs.AddString("http.client_ip", req->client_ip);
+    attrs.AddString("http.user_agent", req->user_agent);
+    attrs.AddString("http.url", req->url);
+    attrs.AddBool("aws.xray.x_forwarded_for", req->x_forwarded_for);
   }
   if (const auto& resp = http.response) {
-    AddInt(attrs, "http.status_code", resp->status);
-    AddInt(attrs, "http.response_content_length", resp->content_length);
+    attrs.AddInt("http.status_code", resp->status);
+    attrs.AddInt("http.response_content_length", resp->content_length);
   }
 }
 
-void AddAwsToSpan(const xray::Aws& aws, KeyValues& attrs) {
-  AddString(attrs, "aws.account_id", aws.account_id);
-  AddString(attrs, "aws.operation", aws.operation);
-  AddString(attrs, "aws.region", aws.region);
-  AddString(attrs, "aws.request_id", aws.request_id);
-  AddString(attrs, "aws.queue_url", aws.queue_url);
-  AddString(attrs, "aws.table_name", aws.table_name);
+void AddAwsToSpan(const xray::Aws& aws, Attributes& attrs) {
+  attrs.AddString("aws.account_id", aws.account_id);
+  attrs.AddString("aws.operation", aws.operation);
+  attrs.AddString("aws.region", aws.region);
+  attrs.AddString("aws.request_id", aws.request_id);
+  attrs.AddString("aws.queue_url", aws.queue_url);
+  attrs.AddString("aws.table_name", aws.table_name);
   if (!aws.table_names.empty()) {
-    auto* values = Add(attrs, "aws.dynamodb.table_names")->mutable_array_value()->mutable_values();
-    for (const std::string& name : aws.table_names) values->Add()->set_string_value(name);
+    Attribute& a = attrs.Add("aws.dynamodb.table_names");
+    a.kind = Attribute::Kind::kStrings;
+    a.strings = &aws.table_names;
   }
-  AddInt(attrs, "aws.xray.retries", aws.retries);
+  attrs.AddInt("aws.xray.retries", aws.retries);
 }
 
-bool AddSql(const xray::Sql& sql, KeyValues& attrs, std::string& error) {
+bool AddSql(const xray::Sql& sql, Attributes& attrs, std::string& error) {
   if (!sql.url.empty()) {
     std::string_view connection, database;
     if (!SplitSqlUrl(sql.url, connection, database)) {
       error = "sql.url: no database name in \"" + sql.url + "\"";
       return false;
     }
-    Add(attrs, "db.connection_string")->set_string_value(connection.data(), connection.size());
-    Add(attrs, "db.name")->set_string_value(database.data(), database.size());
+    attrs.Add("db.connection_string").text = connection;
+    attrs.Add("db.name").text = database;
   }
-  AddString(attrs, "db.system", sql.database_type);
-  AddString(attrs, "db.statement", sql.sanitized_query);
-  AddString(attrs, "db.user", sql.user);
+  attrs.AddString("db.system", sql.database_type);
+  attrs.AddString("db.statement", sql.sanitized_query);
+  attrs.AddString("db.user", sql.user);
   return true;
 }
 
-void AddAnnotations(const std::vector<common::JsonMember>& annotations, KeyValues& attrs) {
+void AddAnnotations(const std::vector<common::JsonMember>& annotations, Attributes& attrs) {
   if (annotations.empty()) return;
-  for (const common::JsonMember& a : annotations) SetAnyValue(a.value, *Upsert(attrs, a.key));
-  // Written after the values, so that an annotation of that name cannot replace the list.
-  auto* keys = Upsert(attrs, "aws.xray.annotations")->mutable_array_value()->mutable_values();
-  keys->Reserve(static_cast<int>(annotations.size()));
-  for (size_t i = 0; i < annotations.size(); ++i) {
-    const std::string& key = annotations[i].key;
-    // A key repeated in the document (the last value won) is listed once.
-    bool listed = false;
-    for (size_t j = 0; j < i && !listed; ++j) listed = annotations[j].key == key;
-    if (!listed) keys->Add()->set_string_value(key);
+  for (const common::JsonMember& a : annotations) {
+    Attribute& attr = attrs.Upsert(a.key);
+    attr.kind = Attribute::Kind::kJson;
+    attr.json = &a.value;
   }
+  // Set after the values, so that an annotation of that name cannot replace the list.
+  Attribute& keys = attrs.Upsert("aws.xray.annotations");
+  keys.kind = Attribute::Kind::kAnnotationKeys;
+  keys.annotations = &annotations;
 }
 
-void AddMetadata(const common::JsonValue& metadata, KeyValues& attrs) {
+void AddMetadata(const common::JsonValue& metadata, Attributes& attrs, std::string& scratch) {
   constexpr std::string_view kPrefix = "aws.xray.metadata.";
   for (const common::JsonMember& ns : metadata.members()) {
-    // Upsert of kPrefix + ns.key, the key written straight into the attribute.
-    AnyValue* value = nullptr;
-    for (KeyValue& kv : attrs) {
-      std::string_view key = kv.key();
-      if (key.size() == kPrefix.size() + ns.key.size() && key.starts_with(kPrefix) && key.ends_with(ns.key)) {
-        value = kv.mutable_value();
-        value->Clear();
-        break;
-      }
-    }
-    if (value == nullptr) {
-      KeyValue* kv = attrs.Add();
-      std::string& key = *kv->mutable_key();
-      key.reserve(kPrefix.size() + ns.key.size());
-      key.append(kPrefix).append(ns.key);
-      value = kv->mutable_value();
-    }
-    common::JsonWriter writer(*value->mutable_string_value());
-    WriteJson(ns.value, writer);
+    // The key kPrefix + ns.key lives in scratch; Upsert compares it through key_offset.
+    const size_t key_offset = scratch.size();
+    scratch.append(kPrefix).append(ns.key);
+    const std::string_view key(scratch.data() + key_offset, kPrefix.size() + ns.key.size());
+    Attribute& a = attrs.Upsert(key);
+    a.key_offset = key_offset;
+    attrs.AddScratch(a, [&](std::string& out) {
+      common::JsonWriter writer(out);
+      WriteJson(ns.value, writer);
+    });
   }
 }
 
-bool AddLinks(const std::vector<xray::Link>& links, Span& span, std::string& error) {
+// Where a (sub)segment sits in its document.
+struct Position {
+  const char* trace_id;   // the document's trace id (16 bytes), null for the top level
+  const char* parent_id;  // the enclosing (sub)segment's id (8 bytes), null for the top level
+  bool top_level_segment; // the document's segment itself (not an independent subsegment)
+};
+
+// Per-document working storage, reused from span to span.
+struct Work {
+  std::string scratch;  // owned attribute text (metadata JSON, stack traces, keys)
+  Attributes attrs{scratch};
+};
+
+void WriteExceptionEvents(const xray::Cause& cause, uint64_t time, Work& work,
+                          proto::ProtoWriter& w) {
+  for (const xray::Exception& e : cause.exceptions) {
+    const auto event = w.BeginMessage(kSpanEvents, 2);
+    if (time) w.WriteFixed64(kEventTime, time);
+    w.WriteString(kEventName, "exception");
+    Attributes& attrs = work.attrs;
+    attrs.clear();
+    attrs.AddString("aws.xray.exception.id", e.id);
+    attrs.AddString("exception.message", e.message);
+    attrs.AddString("exception.type", e.type);
+    attrs.AddBool("aws.xray.exception.remote", e.remote);
+    attrs.AddInt("aws.xray.exception.truncated", e.truncated);
+    attrs.AddInt("aws.xray.exception.skipped", e.skipped);
+    attrs.AddString("aws.xray.exception.cause", e.cause);
+    if (!e.stack.empty())
+      attrs.AddScratch(attrs.Add("exception.stacktrace"), [&](std::string& out) { WriteStackTrace(e, out); });
+    attrs.Write(w, kEventAttributes);
+    w.EndMessage(event);
+  }
+}
+
+bool WriteLinks(const std::vector<xray::Link>& links, Work& work, proto::ProtoWriter& w,
+                std::string& error) {
   for (size_t i = 0; i < links.size(); ++i) {
     const xray::Link& link = links[i];
     char trace_id[16], span_id[8];
@@ -544,34 +720,26 @@ bool AddLinks(const std::vector<xray::Link>& links, Span& span, std::string& err
       error = "links[" + std::to_string(i) + "].id: not 16 hexadecimal digits: \"" + link.id + "\"";
       return false;
     }
-    auto* out = span.add_links();
-    out->set_trace_id(trace_id, sizeof trace_id);
-    out->set_span_id(span_id, sizeof span_id);
+    const auto out = w.BeginMessage(kSpanLinks, 1);
+    w.WriteBytes(kLinkTraceId, trace_id, sizeof trace_id);
+    w.WriteBytes(kLinkSpanId, span_id, sizeof span_id);
     if (link.attributes.is_object()) {
-      auto& attrs = *out->mutable_attributes();
-      for (const common::JsonMember& m : link.attributes.members()) SetAnyValue(m.value, *Add(attrs, m.key));
+      for (const common::JsonMember& m : link.attributes.members()) {
+        const auto kv = w.BeginMessage(kLinkAttributes, 1);
+        if (!m.key.empty()) w.WriteString(kKeyValueKey, m.key);
+        Attributes::WriteAnyValue(w, kKeyValueValue, m.value);
+        w.EndMessage(kv);
+      }
     }
+    w.EndMessage(out);
   }
   return true;
 }
 
-// Where a (sub)segment sits in its document.
-struct Position {
-  const char* trace_id;   // the document's trace id (16 bytes), null for the top level
-  const char* parent_id;  // the enclosing (sub)segment's id (8 bytes), null for the top level
-  bool top_level_segment; // the document's segment itself (not an independent subsegment)
-};
-
-size_t CountSpans(const xray::Segment& seg) {
-  size_t n = 1;
-  for (const xray::Segment& sub : seg.subsegments) n += CountSpans(sub);
-  return n;
-}
-
-// Appends the span of seg, then those of its subsegments. On failure sets error to a message
-// whose field path is relative to seg.
-bool AppendSpans(const xray::Segment& seg, const Position& pos,
-                 google::protobuf::RepeatedPtrField<Span>& spans, std::string& error) {
+// Writes the span of seg, then those of its subsegments, as ScopeSpans.spans fields. On failure
+// sets error to a message whose field path is relative to seg (the caller drops what was written).
+bool WriteSpans(const xray::Segment& seg, const Position& pos, Work& work, proto::ProtoWriter& w,
+                size_t& count, std::string& error) {
   if (seg.name.empty()) {
     error = "name: required";
     return false;
@@ -611,32 +779,22 @@ bool AppendSpans(const xray::Segment& seg, const Position& pos,
     error = "end_time: out of range";
     return false;
   }
-
-  Span& span = *spans.Add();
-  span.set_trace_id(trace_id, 16);
-  span.set_span_id(span_id, sizeof span_id);
-  if (parent) span.set_parent_span_id(parent, 8);
-  span.set_name(seg.name);
-  span.set_start_time_unix_nano(start);
-  span.set_end_time_unix_nano(end);
-
-  KeyValues& attrs = *span.mutable_attributes();
-  attrs.Reserve(12);
   const bool has_client_ip = seg.http && seg.http->request && !seg.http->request->client_ip.empty();
-  Span::SpanKind kind = has_client_ip ? Span::SPAN_KIND_SERVER : Span::SPAN_KIND_INTERNAL;
+  uint64_t kind = has_client_ip ? kSpanKindServer : kSpanKindInternal;
   if (!seg.namespace_name.empty()) {
-    if (seg.namespace_name == "aws") {
-      AddString(attrs, "aws.service", seg.name);
-    } else if (seg.namespace_name != "remote") {
+    if (seg.namespace_name != "aws" && seg.namespace_name != "remote") {
       error = "namespace: expected \"aws\" or \"remote\", got \"" + seg.namespace_name + "\"";
       return false;
     }
-    kind = Span::SPAN_KIND_CLIENT;
+    kind = kSpanKindClient;
   }
-  span.set_kind(pos.top_level_segment ? Span::SPAN_KIND_SERVER : kind);
+  if (pos.top_level_segment) kind = kSpanKindServer;
 
-  if (seg.in_progress) Add(attrs, "aws.xray.inprogress")->set_bool_value(true);
-  AddString(attrs, "enduser.id", seg.user);
+  Attributes& attrs = work.attrs;
+  attrs.clear();
+  if (seg.namespace_name == "aws") attrs.AddString("aws.service", seg.name);
+  if (seg.in_progress) attrs.AddBool("aws.xray.inprogress", true);
+  attrs.AddString("enduser.id", seg.user);
   bool failed = seg.fault;
   if (seg.http) {
     AddHttp(*seg.http, attrs);
@@ -647,22 +805,37 @@ bool AppendSpans(const xray::Segment& seg, const Position& pos,
   }
   if (seg.aws) AddAwsToSpan(*seg.aws, attrs);
   if (seg.sql && !AddSql(*seg.sql, attrs, error)) return false;
-  AddBool(attrs, "aws.xray.traced", seg.traced);
+  attrs.AddBool("aws.xray.traced", seg.traced);
   AddAnnotations(seg.annotations, attrs);
-  if (seg.metadata.is_object()) AddMetadata(seg.metadata, attrs);
-  if (!AddLinks(seg.links, span, error)) return false;
+  if (seg.metadata.is_object()) AddMetadata(seg.metadata, attrs, work.scratch);
 
+  const auto span = w.BeginMessage(kScopeSpansSpans, 2);
+  w.WriteBytes(kSpanTraceId, trace_id, 16);
+  w.WriteBytes(kSpanSpanId, span_id, sizeof span_id);
+  if (parent) w.WriteBytes(kSpanParentSpanId, parent, 8);
+  w.WriteString(kSpanName, seg.name);
+  w.WriteVarint(kSpanKind, kind);
+  if (start) w.WriteFixed64(kSpanStart, start);
+  if (end) w.WriteFixed64(kSpanEnd, end);
+  attrs.Write(w, kSpanAttributes);
+  if (seg.cause.kind == xray::Cause::Kind::kObject)
+    WriteExceptionEvents(seg.cause, seg.end_time ? end : start, work, w);
+  if (!WriteLinks(seg.links, work, w, error)) return false;
   if (seg.cause.kind != xray::Cause::Kind::kNone) failed = true;
-  if (failed) span.mutable_status()->set_code(Status::STATUS_CODE_ERROR);
-  if (seg.cause.kind == xray::Cause::Kind::kExceptionId) {
-    span.mutable_status()->set_message(seg.cause.exception_id);
-  } else if (seg.cause.kind == xray::Cause::Kind::kObject) {
-    AddExceptionEvents(seg.cause, seg.end_time ? end : start, span);
+  const bool status_message = seg.cause.kind == xray::Cause::Kind::kExceptionId &&
+                              !seg.cause.exception_id.empty();
+  if (failed || status_message) {
+    const auto status = w.BeginMessage(kSpanStatus, 1);
+    if (status_message) w.WriteString(kStatusMessage, seg.cause.exception_id);
+    if (failed) w.WriteVarint(kStatusCode, kStatusCodeError);
+    w.EndMessage(status);
   }
+  w.EndMessage(span);
+  ++count;
 
   const Position child{trace_id, span_id, false};
   for (size_t i = 0; i < seg.subsegments.size(); ++i) {
-    if (!AppendSpans(seg.subsegments[i], child, spans, error)) {
+    if (!WriteSpans(seg.subsegments[i], child, work, w, count, error)) {
       error.insert(0, "subsegments[" + std::to_string(i) + "].");
       return false;
     }
@@ -672,7 +845,7 @@ bool AppendSpans(const xray::Segment& seg, const Position& pos,
 
 }  // namespace
 
-size_t AppendSegment(const aws::xray::Segment& segment, TracesRequest& request, std::string& error) {
+size_t AppendSegment(const aws::xray::Segment& segment, std::string& request, std::string& error) {
   // An independent subsegment (sent on its own, naming its parent) is not the service's segment,
   // so it keeps its own kind. The type is compared ignoring case, as the Go receiver does.
   constexpr std::string_view kSubsegment = "subsegment";
@@ -681,16 +854,35 @@ size_t AppendSegment(const aws::xray::Segment& segment, TracesRequest& request, 
     independent_subsegment = (segment.type[i] | 0x20) == kSubsegment[i];
   }
 
-  auto& resource_spans = *request.mutable_resource_spans();
-  auto* rs = resource_spans.Add();
-  FillResource(segment, *rs->mutable_resource()->mutable_attributes());
-  auto& spans = *rs->add_scope_spans()->mutable_spans();
-  spans.Reserve(static_cast<int>(CountSpans(segment)));
-  if (!AppendSpans(segment, Position{nullptr, nullptr, !independent_subsegment}, spans, error)) {
-    resource_spans.RemoveLast();
+  thread_local Work work;
+  work.scratch.clear();
+  const size_t start = request.size();
+  size_t count = 0;
+  bool ok;
+  {
+    proto::ProtoWriter w(request);
+    w.Reserve(2048);
+    const auto resource_spans = w.BeginMessage(kRequestResourceSpans, 2);
+    {
+      Attributes& attrs = work.attrs;
+      attrs.clear();
+      FillResource(segment, attrs);
+      const auto resource = w.BeginMessage(kResourceSpansResource, 2);
+      attrs.Write(w, kResourceAttributes);
+      w.EndMessage(resource);
+    }
+    const auto scope_spans = w.BeginMessage(kResourceSpansScopeSpans, 2);
+    ok = WriteSpans(segment, Position{nullptr, nullptr, !independent_subsegment}, work, w, count, error);
+    if (ok) {
+      w.EndMessage(scope_spans);
+      w.EndMessage(resource_spans);
+    }
+  }
+  if (!ok) {
+    request.resize(start);
     return 0;
   }
-  return static_cast<size_t>(spans.size());
+  return count;
 }
 
 }  // namespace adot::collector::awsxray

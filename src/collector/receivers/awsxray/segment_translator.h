@@ -9,17 +9,19 @@
 #include <string>
 
 #include "aws/xray_segment.h"
-#include "collector/core/pdata.h"
 
 namespace adot::collector::awsxray {
 
 // Appends the spans of one parsed segment document (the segment and all its embedded subsegments,
-// flattened) to `request` as one new ResourceSpans (resource from the segment: cloud.provider,
-// service.name, the aws block's ec2/ecs/eks/elastic_beanstalk fields, telemetry.sdk.* from aws.xray,
-// ...) with one ScopeSpans. Returns the number of spans appended. On a document that cannot be
-// translated (e.g. an id that is not hex, a subsegment missing a required field, a namespace other
-// than "aws"/"remote", a sql.url without a database name) appends nothing, returns 0 and sets error
-// to a message naming the field (e.g. `subsegments[1].subsegments[0].id: ...`).
-size_t AppendSegment(const aws::xray::Segment& segment, TracesRequest& request, std::string& error);
+// flattened) to `request`, the protobuf encoding of an ExportTraceServiceRequest, as one new
+// ResourceSpans (resource from the segment: cloud.provider, service.name, the aws block's
+// ec2/ecs/eks/elastic_beanstalk fields, telemetry.sdk.* from aws.xray, ...) with one ScopeSpans.
+// The spans are written straight as OTLP bytes: no protobuf objects are built, and the batch goes
+// down the pipeline without being encoded again. Returns the number of spans appended. On a
+// document that cannot be translated (e.g. an id that is not hex, a subsegment missing a required
+// field, a namespace other than "aws"/"remote", a sql.url without a database name) appends
+// nothing, returns 0 and sets error to a message naming the field (e.g.
+// `subsegments[1].subsegments[0].id: ...`).
+size_t AppendSegment(const aws::xray::Segment& segment, std::string& request, std::string& error);
 
 }  // namespace adot::collector::awsxray
