@@ -77,6 +77,9 @@ class ProtoWriter {
 
   // Bytes written, counting from the start of out (including what it held before).
   size_t size() const noexcept { return static_cast<size_t>(pos_ - base_); }
+  // Drops what was written after the first `size` bytes (size <= size()): undoes a message that
+  // turned out invalid half-way.
+  void Truncate(size_t size) noexcept { pos_ = base_ + size; }
 
   // Makes room for at least n more bytes (a hint; every write checks on its own).
   void Reserve(size_t n) {

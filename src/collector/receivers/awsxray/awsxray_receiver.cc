@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <thread>
 
 #include "aws/xray_segment.h"
@@ -259,6 +260,7 @@ class AwsXrayReceiver : public Receiver {
       if (::poll(fds, 2, -1) < 0 && errno != EINTR) break;
       if (stopping_) break;
       std::string batch;  // an ExportTraceServiceRequest, encoded
+      std::optional<common::proto::ProtoWriter> writer;
       bool saturated = false;
       for (;;) {
         for (int i = 0; i < kBatch; ++i) {
@@ -283,12 +285,21 @@ class AwsXrayReceiver : public Receiver {
             Malformed(error);
             continue;
           }
-          if (awsxray::AppendSegment(segment, batch, error) == 0) Malformed(error);
+          if (!writer) {
+            batch.reserve(batch_capacity_hint_);
+            writer.emplace(batch);
+          }
+          if (awsxray::AppendSegment(segment, *writer, error) == 0) Malformed(error);
         }
         saturated = n == kBatch;
         if (!saturated) break;
       }
-      if (!batch.empty()) Deliver(std::move(batch));
+      if (writer) {
+        writer.reset();  // trims batch to what was written
+        // The next batch starts with room for one like this one: no copying while it grows.
+        batch_capacity_hint_ = std::max<size_t>(4096, batch.size() + batch.size() / 4);
+        if (!batch.empty()) Deliver(std::move(batch));
+      }
       if (!saturated) {
         pollfd stop = {wake_fd_, POLLIN, 0};
         ::poll(&stop, 1, kLingerMs);
@@ -329,6 +340,7 @@ class AwsXrayReceiver : public Receiver {
   std::atomic<bool> stopping_{false};
   std::thread poller_;
   std::atomic<uint64_t> accepted_{0}, refused_{0}, malformed_{0};
+  size_t batch_capacity_hint_ = 4096;  // the poll thread's: the size of a batch to start with
   int telemetry_id_ = 0;
 };
 

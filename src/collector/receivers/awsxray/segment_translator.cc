@@ -845,7 +845,7 @@ bool WriteSpans(const xray::Segment& seg, const Position& pos, Work& work, proto
 
 }  // namespace
 
-size_t AppendSegment(const aws::xray::Segment& segment, std::string& request, std::string& error) {
+size_t AppendSegment(const aws::xray::Segment& segment, proto::ProtoWriter& w, std::string& error) {
   // An independent subsegment (sent on its own, naming its parent) is not the service's segment,
   // so it keeps its own kind. The type is compared ignoring case, as the Go receiver does.
   constexpr std::string_view kSubsegment = "subsegment";
@@ -856,32 +856,24 @@ size_t AppendSegment(const aws::xray::Segment& segment, std::string& request, st
 
   thread_local Work work;
   work.scratch.clear();
-  const size_t start = request.size();
-  size_t count = 0;
-  bool ok;
+  const size_t start = w.size();
+  const auto resource_spans = w.BeginMessage(kRequestResourceSpans, 2);
   {
-    proto::ProtoWriter w(request);
-    w.Reserve(2048);
-    const auto resource_spans = w.BeginMessage(kRequestResourceSpans, 2);
-    {
-      Attributes& attrs = work.attrs;
-      attrs.clear();
-      FillResource(segment, attrs);
-      const auto resource = w.BeginMessage(kResourceSpansResource, 2);
-      attrs.Write(w, kResourceAttributes);
-      w.EndMessage(resource);
-    }
-    const auto scope_spans = w.BeginMessage(kResourceSpansScopeSpans, 2);
-    ok = WriteSpans(segment, Position{nullptr, nullptr, !independent_subsegment}, work, w, count, error);
-    if (ok) {
-      w.EndMessage(scope_spans);
-      w.EndMessage(resource_spans);
-    }
+    Attributes& attrs = work.attrs;
+    attrs.clear();
+    FillResource(segment, attrs);
+    const auto resource = w.BeginMessage(kResourceSpansResource, 2);
+    attrs.Write(w, kResourceAttributes);
+    w.EndMessage(resource);
   }
-  if (!ok) {
-    request.resize(start);
+  const auto scope_spans = w.BeginMessage(kResourceSpansScopeSpans, 2);
+  size_t count = 0;
+  if (!WriteSpans(segment, Position{nullptr, nullptr, !independent_subsegment}, work, w, count, error)) {
+    w.Truncate(start);
     return 0;
   }
+  w.EndMessage(scope_spans);
+  w.EndMessage(resource_spans);
   return count;
 }
 

@@ -9,11 +9,13 @@
 #include <string>
 
 #include "aws/xray_segment.h"
+#include "common/proto_writer.h"
 
 namespace adot::collector::awsxray {
 
 // Appends the spans of one parsed segment document (the segment and all its embedded subsegments,
-// flattened) to `request`, the protobuf encoding of an ExportTraceServiceRequest, as one new
+// flattened) to `request`, a writer of the protobuf encoding of an ExportTraceServiceRequest (one
+// writer for a whole batch: its buffer grows geometrically instead of per document), as one new
 // ResourceSpans (resource from the segment: cloud.provider, service.name, the aws block's
 // ec2/ecs/eks/elastic_beanstalk fields, telemetry.sdk.* from aws.xray, ...) with one ScopeSpans.
 // The spans are written straight as OTLP bytes: no protobuf objects are built, and the batch goes
@@ -22,6 +24,7 @@ namespace adot::collector::awsxray {
 // field, a namespace other than "aws"/"remote", a sql.url without a database name) appends
 // nothing, returns 0 and sets error to a message naming the field (e.g.
 // `subsegments[1].subsegments[0].id: ...`).
-size_t AppendSegment(const aws::xray::Segment& segment, std::string& request, std::string& error);
+size_t AppendSegment(const aws::xray::Segment& segment, common::proto::ProtoWriter& request,
+                     std::string& error);
 
 }  // namespace adot::collector::awsxray
