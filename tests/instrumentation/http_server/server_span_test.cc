@@ -1,0 +1,374 @@
+// ServerSpan with an SDK (in-memory exporter), driven directly with RequestInfo values.
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "adot/api/propagation/carriers.h"
+#include "adot/instrumentation/http_server.h"
+#include "tracing_fixture.h"
+
+namespace adot::instrumentation::http_server {
+namespace {
+
+using api::trace::SpanKind;
+using api::trace::StatusCode;
+using testing::ExceptionAttr;
+using testing::Has;
+using testing::Int;
+using testing::Str;
+
+class ServerSpanTest : public testing::TracingTest {
+ protected:
+  RequestInfo Info(const api::propagation::MapCarrier& headers) {
+    RequestInfo info;
+    info.method = "GET";
+    info.target = "/api/pets/7?color=blue";
+    info.route = "/api/pets/:id";
+    info.protocol_version = "1.1";
+    info.headers = &headers;
+    info.peer_address = "10.1.2.3";
+    info.peer_port = 50000;
+    info.local_address = "10.0.0.5";
+    info.local_port = 8080;
+    return info;
+  }
+};
+
+TEST_F(ServerSpanTest, AttributesOfARequest) {
+  api::propagation::MapCarrier headers{{"Host", "shop.example:8443"}, {"User-Agent", "ua/1"}};
+  ServerSpan span = ServerSpan::Start("test.http", Info(headers));
+  EXPECT_TRUE(span.IsRecording());
+  span.End(200);
+  auto s = OnlyServerSpan();
+  EXPECT_EQ(s.name, "GET /api/pets/:id");
+  EXPECT_EQ(s.scope().name, "test.http");
+  EXPECT_EQ(Str(s, "http.request.method"), "GET");
+  EXPECT_FALSE(Has(s, "http.request.method_original"));
+  EXPECT_EQ(Str(s, "url.scheme"), "http");
+  EXPECT_EQ(Str(s, "url.path"), "/api/pets/7");
+  EXPECT_EQ(Str(s, "url.query"), "color=blue");
+  EXPECT_EQ(Str(s, "http.route"), "/api/pets/:id");
+  EXPECT_EQ(Str(s, "server.address"), "shop.example");
+  EXPECT_EQ(Int(s, "server.port"), 8443);
+  EXPECT_EQ(Str(s, "client.address"), "10.1.2.3");
+  EXPECT_EQ(Int(s, "client.port"), 50000);
+  EXPECT_EQ(Str(s, "network.peer.address"), "10.1.2.3");
+  EXPECT_EQ(Int(s, "network.peer.port"), 50000);
+  EXPECT_EQ(Str(s, "network.protocol.version"), "1.1");
+  EXPECT_EQ(Str(s, "user_agent.original"), "ua/1");
+  EXPECT_EQ(Int(s, "http.response.status_code"), 200);
+  EXPECT_EQ(s.status_code, StatusCode::kUnset);
+  EXPECT_FALSE(Has(s, "error.type"));
+  EXPECT_FALSE(s.has_parent());
+}
+
+TEST_F(ServerSpanTest, ServerAddressFallsBackToTheLocalEndpoint) {
+  api::propagation::MapCarrier headers;
+  ServerSpan::Start("t", Info(headers)).End(204);
+  auto s = OnlyServerSpan();
+  EXPECT_EQ(Str(s, "server.address"), "10.0.0.5");
+  EXPECT_EQ(Int(s, "server.port"), 8080);
+}
+
+TEST_F(ServerSpanTest, HostWithoutPortTakesTheSchemeDefault) {
+  api::propagation::MapCarrier headers{{"Host", "shop.example"}};
+  RequestInfo info = Info(headers);
+  info.scheme = "https";
+  ServerSpan::Start("t", info).End(200);
+  auto s = OnlyServerSpan();
+  EXPECT_EQ(Str(s, "url.scheme"), "https");
+  EXPECT_EQ(Int(s, "server.port"), 443);
+}
+
+TEST_F(ServerSpanTest, ForwardedHeadersDescribeTheOriginalRequest) {
+  api::propagation::MapCarrier headers{{"Host", "internal:8080"},
+                                       {"X-Forwarded-For", "203.0.113.7, 10.0.0.1"},
+                                       {"X-Forwarded-Proto", "https"},
+                                       {"X-Forwarded-Host", "shop.example"}};
+  ServerSpan::Start("t", Info(headers)).End(200);
+  auto s = OnlyServerSpan();
+  EXPECT_EQ(Str(s, "client.address"), "203.0.113.7");
+  EXPECT_FALSE(Has(s, "client.port"));  // the proxy's port is not the client's
+  EXPECT_EQ(Str(s, "network.peer.address"), "10.1.2.3");
+  EXPECT_EQ(Str(s, "url.scheme"), "https");
+  EXPECT_EQ(Str(s, "server.address"), "shop.example");
+  EXPECT_EQ(Int(s, "server.port"), 443);
+}
+
+TEST_F(ServerSpanTest, ForwardedWinsOverXForwarded) {
+  api::propagation::MapCarrier headers{
+      {"Forwarded", R"(for="[2001:db8::9]:4711";proto=https;host="a.example:9443", for=10.0.0.1)"},
+      {"X-Forwarded-For", "203.0.113.7"}};
+  ServerSpan::Start("t", Info(headers)).End(200);
+  auto s = OnlyServerSpan();
+  EXPECT_EQ(Str(s, "client.address"), "2001:db8::9");
+  EXPECT_EQ(Int(s, "client.port"), 4711);
+  EXPECT_EQ(Str(s, "url.scheme"), "https");
+  EXPECT_EQ(Str(s, "server.address"), "a.example");
+  EXPECT_EQ(Int(s, "server.port"), 9443);
+}
+
+TEST_F(ServerSpanTest, ForwardedHeadersCanBeIgnored) {
+  api::propagation::MapCarrier headers{{"X-Forwarded-For", "203.0.113.7"},
+                                       {"X-Forwarded-Proto", "https"}};
+  Options options;
+  options.use_forwarded_headers = false;
+  ServerSpan::Start("t", Info(headers), options).End(200);
+  auto s = OnlyServerSpan();
+  EXPECT_EQ(Str(s, "client.address"), "10.1.2.3");
+  EXPECT_EQ(Str(s, "url.scheme"), "http");
+}
+
+TEST_F(ServerSpanTest, AbsoluteFormTargetGivesServerAddress) {
+  api::propagation::MapCarrier headers{{"Host", "ignored.example"}};
+  RequestInfo info = Info(headers);
+  info.target = "http://proxy.example:3128/x?y=1";
+  info.route = {};
+  ServerSpan::Start("t", info).End(200);
+  auto s = OnlyServerSpan();
+  EXPECT_EQ(s.name, "GET");
+  EXPECT_FALSE(Has(s, "http.route"));
+  EXPECT_EQ(Str(s, "server.address"), "proxy.example");
+  EXPECT_EQ(Int(s, "server.port"), 3128);
+  EXPECT_EQ(Str(s, "url.path"), "/x");
+  EXPECT_EQ(Str(s, "url.query"), "y=1");
+}
+
+TEST_F(ServerSpanTest, UnknownMethodIsOther) {
+  api::propagation::MapCarrier headers;
+  RequestInfo info = Info(headers);
+  info.method = "PROPFIND";
+  ServerSpan::Start("t", info).End(207);
+  auto s = OnlyServerSpan();
+  EXPECT_EQ(s.name, "HTTP /api/pets/:id");
+  EXPECT_EQ(Str(s, "http.request.method"), "_OTHER");
+  EXPECT_EQ(Str(s, "http.request.method_original"), "PROPFIND");
+
+  Options options;
+  options.known_methods = {"GET", "PROPFIND"};
+  ServerSpan::Start("t", info, options).End(207);
+  s = OnlyServerSpan();
+  EXPECT_EQ(s.name, "PROPFIND /api/pets/:id");
+  EXPECT_EQ(Str(s, "http.request.method"), "PROPFIND");
+  EXPECT_FALSE(Has(s, "http.request.method_original"));
+}
+
+TEST_F(ServerSpanTest, QuerySecretsAreRedacted) {
+  api::propagation::MapCarrier headers;
+  RequestInfo info = Info(headers);
+  info.target = "/download?X-Amz-Signature=deadbeef&file=a";
+  ServerSpan::Start("t", info).End(200);
+  EXPECT_EQ(Str(OnlyServerSpan(), "url.query"), "X-Amz-Signature=REDACTED&file=a");
+}
+
+TEST_F(ServerSpanTest, StatusMapping) {
+  api::propagation::MapCarrier headers;
+  struct Case {
+    int code;
+    bool error;
+  };
+  for (Case c : {Case{200, false}, Case{302, false}, Case{404, false}, Case{499, false},
+                 Case{500, true}, Case{503, true}, Case{600, true}, Case{42, true}}) {
+    ServerSpan::Start("t", Info(headers)).End(c.code);
+    auto s = OnlyServerSpan();
+    EXPECT_EQ(Int(s, "http.response.status_code"), c.code);
+    EXPECT_EQ(s.status_code, c.error ? StatusCode::kError : StatusCode::kUnset) << c.code;
+    EXPECT_EQ(Str(s, "error.type"), c.error ? std::to_string(c.code) : "<absent>") << c.code;
+  }
+}
+
+TEST_F(ServerSpanTest, ExceptionIsRecordedAndMakesTheSpanAnError) {
+  api::propagation::MapCarrier headers;
+  ServerSpan span = ServerSpan::Start("t", Info(headers));
+  try {
+    throw std::invalid_argument("bad pet id");
+  } catch (...) {
+    span.RecordException(std::current_exception());
+  }
+  span.End(400);  // the application answered 400: still an error, the handler threw
+  auto s = OnlyServerSpan();
+  EXPECT_EQ(ExceptionAttr(s, "exception.type"), "std::invalid_argument");
+  EXPECT_EQ(ExceptionAttr(s, "exception.message"), "bad pet id");
+  EXPECT_EQ(s.status_code, StatusCode::kError);
+  EXPECT_EQ(s.status_message, "bad pet id");
+  EXPECT_EQ(Str(s, "error.type"), "std::invalid_argument");
+  EXPECT_EQ(Int(s, "http.response.status_code"), 400);
+}
+
+TEST_F(ServerSpanTest, NonStandardExceptionsAreNamedByType) {
+  api::propagation::MapCarrier headers;
+  ServerSpan span = ServerSpan::Start("t", Info(headers));
+  try {
+    throw 42;
+  } catch (...) {
+    span.RecordException(std::current_exception());
+  }
+  span.RecordException(std::exception_ptr());  // ignored
+  span.End(0);
+  auto s = OnlyServerSpan();
+  EXPECT_EQ(ExceptionAttr(s, "exception.type"), "int");
+  EXPECT_EQ(Str(s, "error.type"), "int");
+  EXPECT_FALSE(Has(s, "http.response.status_code"));
+}
+
+TEST_F(ServerSpanTest, EndWithError) {
+  api::propagation::MapCarrier headers;
+  ServerSpan::Start("t", Info(headers)).EndWithError("connection_reset", 200);
+  auto s = OnlyServerSpan();
+  EXPECT_EQ(Str(s, "error.type"), "connection_reset");
+  EXPECT_EQ(Int(s, "http.response.status_code"), 200);
+  EXPECT_EQ(s.status_code, StatusCode::kError);
+}
+
+TEST_F(ServerSpanTest, SetRouteRenames) {
+  api::propagation::MapCarrier headers;
+  RequestInfo info = Info(headers);
+  info.route = {};
+  ServerSpan span = ServerSpan::Start("t", info);
+  span.SetRoute("");  // ignored
+  span.SetRoute("/api/pets/{id}");
+  span.End(200);
+  span.SetRoute("/after/end");  // ignored
+  auto s = OnlyServerSpan();
+  EXPECT_EQ(s.name, "GET /api/pets/{id}");
+  EXPECT_EQ(Str(s, "http.route"), "/api/pets/{id}");
+}
+
+TEST_F(ServerSpanTest, ParentIsExtractedFromTheHeaders) {
+  api::propagation::MapCarrier headers{{"traceparent", std::string(testing::kTraceParent)}};
+  ServerSpan span = ServerSpan::Start("t", Info(headers));
+  {
+    auto scope = span.Activate();
+    auto child = TestTracer()->StartSpan("child");
+    child->End();
+  }
+  span.End(200);
+  auto spans = Spans();
+  auto server = OnlyOfKind(spans, SpanKind::kServer);
+  auto child = OnlyOfKind(spans, SpanKind::kInternal);
+  EXPECT_EQ(server.trace_id.ToHex(), testing::kTraceId);
+  EXPECT_EQ(server.parent_span_id.ToHex(), testing::kParentId);
+  EXPECT_TRUE(server.parent_is_remote);
+  EXPECT_EQ(child.trace_id, server.trace_id);
+  EXPECT_EQ(child.parent_span_id, server.span_id);
+  EXPECT_FALSE(child.parent_is_remote);
+}
+
+TEST_F(ServerSpanTest, XrayHeaderWhenXrayIsConfigured) {
+  UseXrayAndTraceContext();
+  api::propagation::MapCarrier headers{{"X-Amzn-Trace-Id", std::string(testing::kXrayHeader)}};
+  ServerSpan::Start("t", Info(headers)).End(200);
+  auto s = OnlyServerSpan();
+  EXPECT_EQ(s.trace_id.ToHex(), testing::kXrayTraceId);
+  EXPECT_EQ(s.parent_span_id.ToHex(), testing::kXrayParentId);
+}
+
+TEST_F(ServerSpanTest, FilteredRequestsGetNoSpan) {
+  api::propagation::MapCarrier headers;
+  Options options;
+  options.filter = [](const RequestInfo& info) { return info.target != "/health"; };
+  RequestInfo info = Info(headers);
+  info.target = "/health";
+  ServerSpan span = ServerSpan::Start("t", info, options);
+  EXPECT_FALSE(span.IsRecording());
+  EXPECT_FALSE(span.span().GetContext().IsValid());
+  span.End(200);
+  EXPECT_EQ(SpanCount(), 0u);
+  info.target = "/other";
+  ServerSpan::Start("t", info, options).End(200);
+  EXPECT_EQ(SpanCount(), 1u);
+}
+
+TEST_F(ServerSpanTest, AThrowingFilterLeavesTheContextAsItWas) {
+  api::propagation::MapCarrier headers{{"traceparent", std::string(testing::kTraceParent)}};
+  Options options;
+  options.filter = [](const RequestInfo&) -> bool { throw std::runtime_error("bad filter"); };
+  auto outer = TestTracer()->StartSpan("outer");
+  auto outer_scope = api::trace::Tracer::WithActiveSpan(outer);
+  ServerSpan span = ServerSpan::Start("t", Info(headers), options);
+  {
+    auto scope = span.Activate();
+    EXPECT_EQ(api::trace::Tracer::GetCurrentSpan().get(), outer.get());
+  }
+  span.End(200);
+  outer->End();
+  auto spans = Spans();
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_EQ(spans[0].name, "outer");
+}
+
+TEST_F(ServerSpanTest, MovedSpanEndsOnceAndDestructionEndsIt) {
+  api::propagation::MapCarrier headers;
+  {
+    ServerSpan a = ServerSpan::Start("t", Info(headers));
+    ServerSpan b = std::move(a);
+    a.End(200);  // moved-from: nothing
+    EXPECT_EQ(SpanCount(), 0u);
+    ServerSpan c;
+    c = std::move(b);
+    EXPECT_FALSE(c.ended());
+  }  // c destroyed: ends without a status code
+  auto s = OnlyServerSpan();
+  EXPECT_FALSE(Has(s, "http.response.status_code"));
+  EXPECT_EQ(s.status_code, StatusCode::kUnset);
+
+  // Assigning over an open span ends it first.
+  ServerSpan d = ServerSpan::Start("t", Info(headers));
+  d = ServerSpan::Start("t", Info(headers));
+  EXPECT_EQ(SpanCount(), 1u);
+  d.End(200);
+  d.End(500);  // already ended: nothing
+  auto spans = Spans();
+  ASSERT_EQ(spans.size(), 2u);
+  EXPECT_EQ(Int(spans[1], "http.response.status_code"), 200);
+}
+
+TEST_F(ServerSpanTest, GarbageRequestsDoNotCrash) {
+  api::propagation::MapCarrier headers{{"Host", "[::1"},
+                                       {"Forwarded", "for=\"unterminated"},
+                                       {"X-Forwarded-For", ""},
+                                       {"X-Forwarded-Host", ":::"},
+                                       {"traceparent", "00-zz-yy-01"},
+                                       {"User-Agent", ""}};
+  RequestInfo info;
+  info.method = std::string_view("\0\x01", 2);
+  info.target = "??##//";
+  info.headers = &headers;
+  ServerSpan::Start("t", info).End(-5);
+  auto s = OnlyServerSpan();
+  EXPECT_EQ(Str(s, "http.request.method"), "_OTHER");
+  EXPECT_FALSE(s.has_parent());
+  EXPECT_FALSE(Has(s, "server.address"));
+  EXPECT_FALSE(Has(s, "user_agent.original"));
+  EXPECT_FALSE(Has(s, "http.response.status_code"));
+
+  RequestInfo empty;  // no headers at all
+  ServerSpan::Start("t", empty).End(200);
+  EXPECT_EQ(Str(OnlyServerSpan(), "url.path"), "");
+}
+
+TEST_F(ServerSpanTest, WithoutSdkNothingIsRecordedButTheContextPassesThrough) {
+  UninstallSdk();
+  api::propagation::MapCarrier headers{{"traceparent", std::string(testing::kTraceParent)}};
+  ServerSpan span = ServerSpan::Start("t", Info(headers));
+  EXPECT_FALSE(span.IsRecording());
+  {
+    auto scope = span.Activate();
+    auto current = api::trace::Tracer::GetCurrentSpan();
+    EXPECT_EQ(current->GetContext().trace_id().ToHex(), testing::kTraceId);
+    EXPECT_EQ(current->GetContext().span_id().ToHex(), testing::kParentId);
+  }
+  span.End(500);
+  EXPECT_EQ(SpanCount(), 0u);
+
+  // No incoming context: the handler's context stays empty.
+  api::propagation::MapCarrier none;
+  ServerSpan bare = ServerSpan::Start("t", Info(none));
+  EXPECT_TRUE(bare.context().empty());
+  bare.End(200);
+}
+
+}  // namespace
+}  // namespace adot::instrumentation::http_server
