@@ -1,6 +1,5 @@
 #include "common/json_writer.h"
 
-#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -49,103 +48,29 @@ size_t Utf8SequenceLength(const uint8_t* p, const uint8_t* end) noexcept {
   return len;
 }
 
-constexpr char kHex[] = "0123456789abcdef";
-constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-// Up to 6 output bytes per input byte (\u00XX). Strings are escaped in blocks of this many input
-// bytes into a buffer on the stack through a raw pointer (no per-byte capacity checks), then
-// appended.
-constexpr size_t kEscapeBlock = 512;
-
-// Writes the escaped form of [p, block_end) at o (with room for 6 bytes per input byte). A UTF-8
-// sequence starting before block_end may end after it (up to end). Returns the end of the output
-// and advances p.
-char* EscapeBlock(const uint8_t*& p, const uint8_t* block_end, const uint8_t* end, char* o) noexcept {
+// Length of the prefix of [p, end) that can be copied without escaping or UTF-8 checks: checks
+// eight bytes at a time for control characters, '"', '\\' and non-ASCII bytes.
+size_t PlainPrefix(const uint8_t* p, const uint8_t* end) noexcept {
   constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
-  while (p < block_end) {
-    if (block_end - p >= 8) {
-      uint64_t x;
-      std::memcpy(&x, p, 8);
-      // Bytes below 0x20 or non-ASCII: (x - 0x20s) & ~x flags bytes below 0x20 (the first one
-      // exactly: a borrow only spreads to the bytes after it), x flags high bits.
-      const uint64_t control_or_high = (((x - kOnes * 0x20) & ~x) | x) & kHigh;
-      if (!control_or_high) {
-        const uint64_t quote = x ^ (kOnes * '"');
-        const uint64_t backslash = x ^ (kOnes * '\\');
-        if (!((((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash)) & kHigh)) {
-          std::memcpy(o, p, 8);
-          o += 8;
-          p += 8;
-          continue;
-        }
-        // Quotes or backslashes among printable ASCII (dense in an embedded JSON document):
-        // every byte is written without a branch, preceded by a backslash where it needs one.
-        for (int i = 0; i < 8; ++i) {
-          const char c = static_cast<char>(p[i]);
-          const bool escape = c == '"' || c == '\\';
-          o[0] = escape ? '\\' : c;
-          o[1] = c;
-          o += 1 + escape;
-        }
-        p += 8;
-        continue;
-      }
-      // Copy the bytes before the first control or non-ASCII byte.
-      std::memcpy(o, p, 8);
-      const size_t plain = std::endian::native == std::endian::little
-                               ? static_cast<size_t>(std::countr_zero(control_or_high)) / 8
-                               : static_cast<size_t>(std::countl_zero(control_or_high)) / 8;
-      // Those may still hold quotes or backslashes: only take them when they hold none.
-      size_t i = 0;
-      while (i < plain && kCharClass.v[p[i]] == 0) ++i;
-      o += i;
-      p += i;
-    }
-    const uint8_t c = *p;
-    switch (kCharClass.v[c]) {
-      case 0:
-        *o++ = static_cast<char>(c);
-        ++p;
-        break;
-      case 1: {
-        char e = 0;
-        switch (c) {
-          case '"': e = '"'; break;
-          case '\\': e = '\\'; break;
-          case '\n': e = 'n'; break;
-          case '\r': e = 'r'; break;
-          case '\t': e = 't'; break;
-          case '\b': e = 'b'; break;
-          case '\f': e = 'f'; break;
-        }
-        *o++ = '\\';
-        if (e) {
-          *o++ = e;
-        } else {
-          const char u[5] = {'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
-          std::memcpy(o, u, 5);
-          o += 5;
-        }
-        ++p;
-        break;
-      }
-      default: {
-        const size_t len = Utf8SequenceLength(p, end);
-        if (len == 0) {
-          std::memcpy(o, "\xEF\xBF\xBD", 3);  // U+FFFD for the offending byte; resynchronise after it
-          o += 3;
-          ++p;
-        } else {
-          std::memcpy(o, p, len);
-          o += len;
-          p += len;
-        }
-      }
-    }
+  const uint8_t* start = p;
+  while (end - p >= 8) {
+    uint64_t x;
+    std::memcpy(&x, p, 8);
+    const uint64_t quote = x ^ (kOnes * '"');
+    const uint64_t backslash = x ^ (kOnes * '\\');
+    // (v - 1s) & ~v & high is non-zero iff some byte of v is zero; x - 0x20s likewise flags
+    // bytes below 0x20 (exact as a yes/no answer); any high bit is a non-ASCII byte.
+    const uint64_t special = ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) |
+                             ((x - kOnes * 0x20) & ~x) | x;
+    if (special & kHigh) break;
+    p += 8;
   }
-  return o;
+  while (p != end && kCharClass.v[*p] == 0) ++p;
+  return static_cast<size_t>(p - start);
 }
 
+constexpr char kHex[] = "0123456789abcdef";
+constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 }  // namespace
 
@@ -187,15 +112,56 @@ void AppendSanitizedUtf8(std::string_view s, std::string& out) {
 }
 
 void AppendJsonString(std::string_view s, std::string& out) {
-  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
-  const auto* end = p + s.size();
-  out.reserve(out.size() + s.size() + s.size() / 8 + 2);
+  out.reserve(out.size() + s.size() + 2);
   out.push_back('"');
-  char buffer[kEscapeBlock * 6];
+  auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  auto* end = p + s.size();
   while (p < end) {
-    const size_t block = std::min(static_cast<size_t>(end - p), kEscapeBlock);
-    const char* o = EscapeBlock(p, p + block, end, buffer);
-    out.append(buffer, static_cast<size_t>(o - buffer));
+    // Copy the longest run of bytes that need no attention in one append.
+    const uint8_t* run = p;
+    p += PlainPrefix(p, end);
+    if (p != run) out.append(reinterpret_cast<const char*>(run), static_cast<size_t>(p - run));
+    if (p == end) break;
+    const uint8_t c = *p;
+    if (kCharClass.v[c] == 1) {
+      switch (c) {
+        case '"':
+          out.append("\\\"");
+          break;
+        case '\\':
+          out.append("\\\\");
+          break;
+        case '\n':
+          out.append("\\n");
+          break;
+        case '\r':
+          out.append("\\r");
+          break;
+        case '\t':
+          out.append("\\t");
+          break;
+        case '\b':
+          out.append("\\b");
+          break;
+        case '\f':
+          out.append("\\f");
+          break;
+        default: {
+          const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
+          out.append(esc, 6);
+        }
+      }
+      ++p;
+      continue;
+    }
+    size_t len = Utf8SequenceLength(p, end);
+    if (len == 0) {
+      out.append("\xEF\xBF\xBD");  // U+FFFD for the offending byte; resynchronise after it
+      ++p;
+    } else {
+      out.append(reinterpret_cast<const char*>(p), len);
+      p += len;
+    }
   }
   out.push_back('"');
 }
