@@ -1,6 +1,7 @@
 // The awsxray receiver's per-datagram work: ParseDaemonDatagram (datagram -> Segment) and
-// AppendSegment (Segment -> spans on a batch's arena), alone and together as the receiver does them
-// (one Segment reused for every datagram, ~10 datagrams per PData::New batch). The datagram is the
+// AppendSegment (Segment -> OTLP bytes of a batch), alone and together as the receiver does them
+// (one Segment reused for every datagram, ~10 datagrams per batch, each batch a new buffer sized
+// like the previous one). The datagram is the
 // one the UDP load generator sends (xray/sample_datagram.h): a segment with http, aws, annotations
 // and metadata and 2 subsegments, ~1 KB, fresh ids. Read the ns_per_datagram counter.
 #include <benchmark/benchmark.h>
@@ -10,7 +11,7 @@
 #include <vector>
 
 #include "aws/xray_segment.h"
-#include "collector/core/pdata.h"
+#include "common/proto_writer.h"
 #include "collector/receivers/awsxray/segment_translator.h"
 #include "xray/sample_datagram.h"
 
@@ -61,14 +62,20 @@ void BM_AppendSegment(benchmark::State& state) {
       return;
     }
   }
+  size_t capacity = 4096;
   for (auto _ : state) {
-    PData batch = PData::New(Signal::kTraces);
-    for (const aws::xray::Segment& segment : segments) {
-      if (awsxray::AppendSegment(segment, *batch.MutableTraces(), error) == 0) {
-        state.SkipWithError(error.c_str());
-        break;
+    std::string batch;
+    batch.reserve(capacity);
+    {
+      common::proto::ProtoWriter writer(batch);
+      for (const aws::xray::Segment& segment : segments) {
+        if (awsxray::AppendSegment(segment, writer, error) == 0) {
+          state.SkipWithError(error.c_str());
+          break;
+        }
       }
     }
+    capacity = batch.size() + batch.size() / 4;
     benchmark::DoNotOptimize(batch);
   }
   state.counters["ns_per_datagram"] = PerDatagram(kDatagramsPerBatch);
@@ -81,15 +88,21 @@ void BM_ParseAndAppend(benchmark::State& state) {
   aws::xray::Segment segment;
   std::string error;
   size_t next = 0;
+  size_t capacity = 4096;
   for (auto _ : state) {
-    PData batch = PData::New(Signal::kTraces);
-    for (int i = 0; i < kDatagramsPerBatch; ++i) {
-      if (!aws::xray::ParseDaemonDatagram(datagrams[next++ % datagrams.size()], segment, error) ||
-          awsxray::AppendSegment(segment, *batch.MutableTraces(), error) == 0) {
-        state.SkipWithError(error.c_str());
-        break;
+    std::string batch;
+    batch.reserve(capacity);
+    {
+      common::proto::ProtoWriter writer(batch);
+      for (int i = 0; i < kDatagramsPerBatch; ++i) {
+        if (!aws::xray::ParseDaemonDatagram(datagrams[next++ % datagrams.size()], segment, error) ||
+            awsxray::AppendSegment(segment, writer, error) == 0) {
+          state.SkipWithError(error.c_str());
+          break;
+        }
       }
     }
+    capacity = batch.size() + batch.size() / 4;
     benchmark::DoNotOptimize(batch);
   }
   state.counters["ns_per_datagram"] = PerDatagram(kDatagramsPerBatch);
