@@ -37,7 +37,11 @@ using TracesRequest = opentelemetry::proto::collector::trace::v1::ExportTraceSer
 // does not translate must leave them untouched.
 size_t AppendSegment(const xray::Segment& segment, TracesRequest& request, std::string& error) {
   std::string bytes = "prefix";
-  const size_t n = awsxray::AppendSegment(segment, bytes, error);
+  size_t n;
+  {
+    common::proto::ProtoWriter writer(bytes);
+    n = awsxray::AppendSegment(segment, writer, error);
+  }
   EXPECT_EQ(bytes.substr(0, 6), "prefix");
   bytes.erase(0, 6);
   if (n == 0) {
