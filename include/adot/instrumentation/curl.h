@@ -26,7 +26,11 @@
 // stays attached to the handle after the transfer ends. Every function accepts null handles
 // (they are passed to libcurl, which reports the error) and never throws.
 //
-// With no SDK installed nothing is recorded: no attributes are built, and headers are injected
+// Each transfer that ran is also measured in the http.client.request.duration histogram (seconds)
+// of the global meter provider, under the same instrumentation scope as the spans; the tracer and
+// meter providers are independent.
+//
+// With no SDK installed nothing is recorded: no attributes or measurements are built, and headers are injected
 // only when the current context carries a span context to pass on (or the propagator writes
 // something else, e.g. baggage).
 #pragma once

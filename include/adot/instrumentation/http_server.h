@@ -8,18 +8,25 @@
 // span with the response status (End). Everything here is noexcept: a failure inside the
 // instrumentation (out of memory) loses telemetry, never the request.
 //
-// With no SDK installed nothing is built: no span name, no attributes; the context extracted from
-// the headers is still made current, so outgoing calls pass the caller's trace on.
+// Each request is also measured in the http.server.request.duration histogram (seconds) of the
+// global meter provider, under the same instrumentation scope as the span.
+//
+// With no SDK installed nothing is built: no span name, no attributes, no measurement; the context
+// extracted from the headers is still made current, so outgoing calls pass the caller's trace on.
+// The tracer and meter providers are independent: either SDK alone gets its signal.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "adot/api/context.h"
+#include "adot/api/metrics/instruments.h"
 #include "adot/api/propagation/text_map.h"
 #include "adot/api/trace/span.h"
 
@@ -72,8 +79,10 @@ class ServerSpan {
 
   // Extracts the parent from info.headers (on top of the current context), starts the span with
   // the request attributes (given at start, for samplers) and returns it. instrumentation_name is
-  // the instrumentation scope ("adot.instrumentation.beast"). When options.filter rejects the
-  // request, returns an empty ServerSpan (context() is the current context, unchanged).
+  // the instrumentation scope ("adot.instrumentation.beast") of the span and of the
+  // http.server.request.duration measurement, which covers Start to End. When options.filter
+  // rejects the request, returns an empty ServerSpan (context() is the current context,
+  // unchanged; nothing is measured).
   static ServerSpan Start(std::string_view instrumentation_name, const RequestInfo& info,
                           const Options& options = DefaultOptions()) noexcept;
 
@@ -84,18 +93,23 @@ class ServerSpan {
   // The span (the invalid span when none was started).
   api::trace::Span& span() const noexcept;
   bool IsRecording() const noexcept { return recording_; }
+  // Whether End will record http.server.request.duration (an SDK meter provider was installed
+  // when the span started).
+  bool IsMeasuring() const noexcept { return measurement_.histogram != nullptr; }
   bool ended() const noexcept { return ended_; }
 
-  // The route became known after the start (routers that match later): sets http.route and
-  // renames the span "METHOD route". Does nothing for an empty route.
+  // The route became known after the start (routers that match later): sets http.route (of the
+  // span and the measurement) and renames the span "METHOD route". Does nothing for an empty
+  // route.
   void SetRoute(std::string_view route) noexcept;
   // Records an exception event (exception.type, exception.message); the span ends with status
   // ERROR and error.type = the exception's type, whatever the response status.
   void RecordException(std::exception_ptr exception) noexcept;
   void RecordException(const std::exception& exception) noexcept;
 
-  // Ends the span with the response status (0: no response was sent). 5xx, and codes outside
-  // 100-599, set status ERROR and error.type = the code; 4xx do not (not a server error).
+  // Ends the span with the response status (0: no response was sent) and records the request's
+  // duration. 5xx, and codes outside 100-599, set status ERROR and error.type = the code; 4xx do
+  // not (not a server error).
   void End(int status_code) noexcept;
   // Ends the span as failed: error.type = error_type (low cardinality: "timeout",
   // "connection_reset", ...), status ERROR, and the response status when one was sent.
@@ -103,12 +117,24 @@ class ServerSpan {
 
  private:
   void Finish(int status_code, std::string_view error_type) noexcept;
+  void RecordDuration(int status_code, std::string_view error_type) noexcept;
+
+  // What http.server.request.duration needs at the end (owned: the request is gone by then).
+  struct Measurement {
+    std::shared_ptr<api::metrics::Histogram<double>> histogram;  // null: not measuring
+    std::chrono::steady_clock::time_point start;
+    std::string method;  // http.request.method ("_OTHER" for unknown methods)
+    std::string scheme;
+    std::string protocol_version;
+    std::string route;
+  };
 
   api::trace::SpanPtr span_;
   api::Context context_;
   std::string method_;          // the span name's method part ("GET", or "HTTP" for _OTHER)
   std::string exception_type_;  // set by RecordException
   std::string exception_message_;
+  Measurement measurement_;
   bool recording_ = false;
   bool ended_ = true;
 };

@@ -1,15 +1,20 @@
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <utility>
 
+#include "adot/api/metrics.h"
 #include "adot/api/propagation/carriers.h"
 #include "adot/api/propagation/text_map.h"
 #include "adot/api/trace.h"
 #include "adot/instrumentation/curl.h"
 #include "instrumentation/curl/curl_semantics.h"
+#include "instrumentation/http_server/duration_histogram.h"
 
 #ifndef ADOT_INSTRUMENTATION_CURL_VERSION
 #define ADOT_INSTRUMENTATION_CURL_VERSION ""
@@ -28,6 +33,9 @@ struct Transfer {
   const curl_slist* user_headers = nullptr;
   curl_slist* sent_headers = nullptr;   // the application's list plus ours; owned
   AwsHints aws;                         // read from the request at the start (recording only)
+  // http.client.request.duration (set only when an SDK meter provider is installed).
+  std::shared_ptr<api::metrics::Histogram<double>> duration;
+  std::chrono::steady_clock::time_point start;
 
   Transfer() = default;
   Transfer(const Transfer&) = delete;
@@ -59,6 +67,22 @@ struct Registry {
   // Entries in transfers: lets Perform skip the lock when no multi transfer is open.
   std::atomic<size_t> open{0};
 };
+
+// http.client.request.duration of the global meter provider. Never destroyed: transfers may end
+// during static destruction.
+http_metrics::DurationHistogram* ClientDuration() noexcept {
+  static http_metrics::DurationHistogram* histogram = [] {
+    try {
+      return new http_metrics::DurationHistogram(kInstrumentationName,
+                                                 ADOT_INSTRUMENTATION_CURL_VERSION,
+                                                 "http.client.request.duration",
+                                                 "Duration of HTTP client requests.");
+    } catch (...) {
+      return static_cast<http_metrics::DurationHistogram*>(nullptr);
+    }
+  }();
+  return histogram;
+}
 
 Registry& GetRegistry() noexcept {
   static Registry* registry = new Registry();
@@ -151,6 +175,10 @@ curl_slist* BuildHeaders(const curl_slist* user,
 // Starts the span and points the handle at the headers to send.
 void Start(CURL* easy, const Request& request, Transfer& t) noexcept {
   t.user_headers = request.headers;
+  if (http_metrics::DurationHistogram* duration = ClientDuration()) {
+    t.duration = duration->Get();
+    if (t.duration) t.start = std::chrono::steady_clock::now();
+  }
   try {
     std::shared_ptr<trace::Tracer> tracer = trace::GetTracerProvider()->GetTracer(
         kInstrumentationName, ADOT_INSTRUMENTATION_CURL_VERSION);
@@ -181,26 +209,100 @@ void Start(CURL* easy, const Request& request, Transfer& t) noexcept {
                    t.sent_headers ? t.sent_headers : const_cast<curl_slist*>(request.headers));
 }
 
-// Reads the finished transfer from the handle and describes the span. easy is null when the
-// handle must not be read.
-void Describe(CURL* easy, trace::Span& span, const AwsHints& aws, const Outcome& outcome) {
-  const bool readable = easy && (outcome.kind == EndKind::kCompleted ||
-                                 outcome.kind == EndKind::kRemoved);
+// What the handle says about a finished transfer.
+struct Finished {
+  bool readable = false;  // false: the handle was not read (gone, or the transfer never ran)
   const char* method = nullptr;
   const char* url = nullptr;
   const char* peer_ip = nullptr;
   long status = 0, version = 0, peer_port = 0, redirects = 0;
-  if (readable) {
+};
+
+// Reads the finished transfer from the handle. easy is null when the handle must not be read.
+Finished Read(CURL* easy, const Outcome& outcome) noexcept {
+  Finished f;
+  f.readable = easy && (outcome.kind == EndKind::kCompleted || outcome.kind == EndKind::kRemoved);
+  if (!f.readable) return f;
 #if LIBCURL_VERSION_NUM >= 0x074800  // CURLINFO_EFFECTIVE_METHOD: 7.72.0
-    if (curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_METHOD, &method) != CURLE_OK) method = nullptr;
+  if (curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_METHOD, &f.method) != CURLE_OK) f.method = nullptr;
 #endif
-    if (curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &url) != CURLE_OK) url = nullptr;
-    if (curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK) status = 0;
-    if (curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &version) != CURLE_OK) version = 0;
-    if (curl_easy_getinfo(easy, CURLINFO_PRIMARY_IP, &peer_ip) != CURLE_OK) peer_ip = nullptr;
-    if (curl_easy_getinfo(easy, CURLINFO_PRIMARY_PORT, &peer_port) != CURLE_OK) peer_port = 0;
-    if (curl_easy_getinfo(easy, CURLINFO_REDIRECT_COUNT, &redirects) != CURLE_OK) redirects = 0;
+  if (curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &f.url) != CURLE_OK) f.url = nullptr;
+  if (curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &f.status) != CURLE_OK) f.status = 0;
+  if (curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &f.version) != CURLE_OK) f.version = 0;
+  if (curl_easy_getinfo(easy, CURLINFO_PRIMARY_IP, &f.peer_ip) != CURLE_OK) f.peer_ip = nullptr;
+  if (curl_easy_getinfo(easy, CURLINFO_PRIMARY_PORT, &f.peer_port) != CURLE_OK) f.peer_port = 0;
+  if (curl_easy_getinfo(easy, CURLINFO_REDIRECT_COUNT, &f.redirects) != CURLE_OK) f.redirects = 0;
+  return f;
+}
+
+// error.type of the transfer ("" when it did not fail) and the span status description:
+// transport failures by libcurl's code name, HTTP 4xx/5xx by status code.
+void ErrorOf(const Outcome& outcome, long status, std::string& error_type,
+             std::string_view& description) {
+  switch (outcome.kind) {
+    case EndKind::kCompleted:
+      if (outcome.result != CURLE_OK &&
+          !(outcome.result == CURLE_HTTP_RETURNED_ERROR && status >= 400)) {
+        error_type = internal::CurlCodeName(outcome.result);
+        description = curl_easy_strerror(outcome.result);
+      }
+      break;
+    case EndKind::kRemoved:
+      if (status == 0) error_type = "canceled";
+      break;
+    case EndKind::kAddFailed:
+      error_type = internal::CurlMultiCodeName(outcome.multi_result);
+      description = curl_multi_strerror(outcome.multi_result);
+      break;
+    case EndKind::kAbandoned:
+      break;
   }
+  if (error_type.empty() && status >= 400) error_type = std::to_string(status);
+}
+
+// Records http.client.request.duration for a transfer that ran (the handle was read).
+void RecordDuration(const Transfer& t, const Finished& f, std::string_view error_type,
+                    std::chrono::steady_clock::time_point end) {
+  const std::chrono::duration<double> elapsed = end - t.start;
+  // The attributes of http.client.request.duration (stable HTTP semantic conventions); url.scheme
+  // is opt-in there and kept (two values at most).
+  std::array<api::KeyValue, 8> attributes;
+  size_t n = 0;
+  std::string_view method = f.method && *f.method ? internal::NormalizeMethod(f.method) : "_OTHER";
+  attributes[n++] = {"http.request.method", method};
+  internal::UrlParts parts;
+  if (f.url && internal::ParseUrl(f.url, parts)) {
+    if (!parts.host.empty()) {
+      attributes[n++] = {"server.address", parts.host};
+      if (parts.port > 0) attributes[n++] = {"server.port", parts.port};
+    }
+    if (!parts.scheme.empty()) attributes[n++] = {"url.scheme", parts.scheme};
+  }
+  if (f.status > 0) {
+    attributes[n++] = {"http.response.status_code", f.status};
+    std::string_view version = internal::HttpVersionName(f.version);
+    if (!version.empty()) attributes[n++] = {"network.protocol.version", version};
+  }
+  if (!error_type.empty()) attributes[n++] = {"error.type", error_type};
+  api::AttributeView view(std::span<const api::KeyValue>(attributes.data(), n));
+  if (t.span) {
+    // Exemplars point at the client span.
+    api::Context context = trace::ContextWithSpan(api::Context(), t.span);
+    t.duration->Record(elapsed.count(), view, &context);
+  } else {
+    t.duration->Record(elapsed.count(), view, nullptr);
+  }
+}
+
+// Describes the span from the finished transfer.
+void Describe(CURL* easy, trace::Span& span, const AwsHints& aws, const Finished& f,
+              std::string_view error_type, std::string_view description) {
+  const bool readable = f.readable;
+  const char* method = f.method;
+  const char* url = f.url;
+  const char* peer_ip = f.peer_ip;
+  const long status = f.status, version = f.version, peer_port = f.peer_port,
+             redirects = f.redirects;
 
   std::string_view method_name;
   if (method && *method) {
@@ -265,28 +367,6 @@ void Describe(CURL* easy, trace::Span& span, const AwsHints& aws, const Outcome&
   }
   span.UpdateName(name);
 
-  // Errors: transport failures by libcurl's code name, HTTP 4xx/5xx by status code.
-  std::string error_type;
-  std::string_view description;
-  switch (outcome.kind) {
-    case EndKind::kCompleted:
-      if (outcome.result != CURLE_OK &&
-          !(outcome.result == CURLE_HTTP_RETURNED_ERROR && status >= 400)) {
-        error_type = internal::CurlCodeName(outcome.result);
-        description = curl_easy_strerror(outcome.result);
-      }
-      break;
-    case EndKind::kRemoved:
-      if (status == 0) error_type = "canceled";
-      break;
-    case EndKind::kAddFailed:
-      error_type = internal::CurlMultiCodeName(outcome.multi_result);
-      description = curl_multi_strerror(outcome.multi_result);
-      break;
-    case EndKind::kAbandoned:
-      break;
-  }
-  if (error_type.empty() && status >= 400) error_type = std::to_string(status);
   if (!error_type.empty()) {
     span.SetAttribute("error.type", error_type);
     span.SetStatus(trace::StatusCode::kError, description);
@@ -296,18 +376,29 @@ void Describe(CURL* easy, trace::Span& span, const AwsHints& aws, const Outcome&
 // Ends a transfer: gives the handle back the application's header list (when easy is not null),
 // frees ours, and ends the span.
 void Finish(CURL* easy, Transfer& t, const Outcome& outcome) noexcept {
+  const auto end = t.duration ? std::chrono::steady_clock::now()
+                              : std::chrono::steady_clock::time_point();
   if (t.sent_headers) {
     if (easy)
       curl_easy_setopt(easy, CURLOPT_HTTPHEADER, const_cast<curl_slist*>(t.user_headers));
     curl_slist_free_all(t.sent_headers);
     t.sent_headers = nullptr;
   }
-  if (!t.span) return;
+  if (!t.span && !t.duration) return;
   try {
-    Describe(easy, *t.span, t.aws, outcome);
+    const Finished f = Read(easy, outcome);
+    std::string error_type;
+    std::string_view description;
+    ErrorOf(outcome, f.status, error_type, description);
+    // Only transfers that ran are measured: one refused by curl_multi_add_handle never went out,
+    // and an abandoned one has neither an end time nor a readable handle.
+    if (t.duration && f.readable) RecordDuration(t, f, error_type, end);
+    if (t.span) Describe(easy, *t.span, t.aws, f, error_type, description);
   } catch (...) {
     // Out of memory while describing: the span still ends.
   }
+  t.duration.reset();
+  if (!t.span) return;
   t.span->End();
   t.span.reset();
 }

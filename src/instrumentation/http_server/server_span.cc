@@ -1,6 +1,9 @@
 #include <cxxabi.h>
 
 #include <array>
+#include <chrono>
+#include <mutex>
+#include <vector>
 #include <cstdlib>
 #include <exception>
 #include <memory>
@@ -13,6 +16,7 @@
 #include "adot/api/propagation/text_map.h"
 #include "adot/api/trace.h"
 #include "adot/instrumentation/http_server.h"
+#include "instrumentation/http_server/duration_histogram.h"
 
 #ifndef ADOT_INSTRUMENTATION_VERSION
 #define ADOT_INSTRUMENTATION_VERSION ""
@@ -24,6 +28,40 @@ namespace {
 
 namespace trace = adot::api::trace;
 using api::KeyValue;
+using http_metrics::DurationHistogram;
+
+// http.server.request.duration, one instrument per instrumentation scope name (the adapters'
+// kInstrumentationName; a program using ServerSpan directly may pass its own). Entries are never
+// removed, so their addresses stay valid; each thread remembers the last one it used.
+DurationHistogram* DurationFor(std::string_view instrumentation_name) noexcept {
+  struct Entry {
+    std::string name;
+    DurationHistogram histogram;
+  };
+  thread_local Entry* last = nullptr;
+  if (last && last->name == instrumentation_name) return &last->histogram;
+  // Never destroyed: requests may end during static destruction.
+  static std::mutex* mutex = new std::mutex();
+  static std::vector<std::unique_ptr<Entry>>* entries = new std::vector<std::unique_ptr<Entry>>();
+  try {
+    std::lock_guard<std::mutex> lock(*mutex);
+    for (const auto& entry : *entries) {
+      if (entry->name == instrumentation_name) {
+        last = entry.get();
+        return &entry->histogram;
+      }
+    }
+    auto entry = std::unique_ptr<Entry>(new Entry{
+        std::string(instrumentation_name),
+        DurationHistogram(instrumentation_name, ADOT_INSTRUMENTATION_VERSION,
+                          "http.server.request.duration", "Duration of HTTP server requests.")});
+    entries->push_back(std::move(entry));
+    last = entries->back().get();
+    return &entries->back()->histogram;
+  } catch (...) {
+    return nullptr;
+  }
+}
 
 std::optional<std::string_view> Header(const RequestInfo& info, std::string_view name) noexcept {
   if (!info.headers) return std::nullopt;
@@ -129,9 +167,11 @@ ServerSpan::ServerSpan(ServerSpan&& other) noexcept
       method_(std::move(other.method_)),
       exception_type_(std::move(other.exception_type_)),
       exception_message_(std::move(other.exception_message_)),
+      measurement_(std::move(other.measurement_)),
       recording_(other.recording_),
       ended_(std::exchange(other.ended_, true)) {
   other.recording_ = false;
+  other.measurement_.histogram.reset();
 }
 
 ServerSpan& ServerSpan::operator=(ServerSpan&& other) noexcept {
@@ -142,6 +182,8 @@ ServerSpan& ServerSpan::operator=(ServerSpan&& other) noexcept {
     method_ = std::move(other.method_);
     exception_type_ = std::move(other.exception_type_);
     exception_message_ = std::move(other.exception_message_);
+    measurement_ = std::move(other.measurement_);
+    other.measurement_.histogram.reset();
     recording_ = std::exchange(other.recording_, false);
     ended_ = std::exchange(other.ended_, true);
   }
@@ -164,6 +206,12 @@ ServerSpan ServerSpan::Start(std::string_view instrumentation_name, const Reques
       s.context_ = api::Context::Current();
       return s;
     }
+    // The duration covers the whole of the instrumentation's work on the request.
+    std::shared_ptr<api::metrics::Histogram<double>> histogram;
+    if (DurationHistogram* duration = DurationFor(instrumentation_name)) histogram = duration->Get();
+    const auto start_time = histogram ? std::chrono::steady_clock::now()
+                                      : std::chrono::steady_clock::time_point();
+
     api::Context parent = api::Context::Current();
     if (info.headers) parent = api::propagation::GetGlobalPropagator()->Extract(parent, *info.headers);
 
@@ -176,46 +224,62 @@ ServerSpan ServerSpan::Start(std::string_view instrumentation_name, const Reques
 
     trace::SpanPtr span;
     const trace::Tracer& t = *tracer;
-    if (typeid(t) == typeid(trace::NoopTracer)) {
+    const bool tracing = typeid(t) != typeid(trace::NoopTracer);
+    if (!tracing && !histogram) {
       // No SDK: nothing would read a name or attributes.
       span = tracer->StartSpan({}, start);
     } else {
       std::string_view method = internal::NormalizeMethod(info.method, options.known_methods);
       internal::TargetParts target = internal::SplitTarget(info.target);
       Derived d = Derive(info, target, options.use_forwarded_headers);
-      std::string query_storage;
-      std::string_view query =
-          target.has_query ? internal::RedactQuery(target.query, query_storage) : std::string_view();
+      if (histogram) {
+        Measurement& m = s.measurement_;
+        m.method.assign(method);
+        m.scheme.assign(d.scheme);
+        m.protocol_version.assign(info.protocol_version);
+        m.route.assign(info.route);
+        m.start = start_time;
+        m.histogram = std::move(histogram);
+      }
+      if (!tracing) {
+        span = tracer->StartSpan({}, start);
+      } else {
+        std::string query_storage;
+        std::string_view query = target.has_query
+                                     ? internal::RedactQuery(target.query, query_storage)
+                                     : std::string_view();
 
-      std::array<KeyValue, 16> attributes;
-      size_t n = 0;
-      attributes[n++] = {"http.request.method", method};
-      if (method == "_OTHER") attributes[n++] = {"http.request.method_original", info.method};
-      attributes[n++] = {"url.scheme", d.scheme};
-      attributes[n++] = {"url.path", target.path};
-      if (target.has_query) attributes[n++] = {"url.query", query};
-      if (!info.route.empty()) attributes[n++] = {"http.route", info.route};
-      if (!d.server_address.empty()) {
-        attributes[n++] = {"server.address", d.server_address};
-        if (d.server_port > 0) attributes[n++] = {"server.port", d.server_port};
-      }
-      if (!d.client_address.empty()) {
-        attributes[n++] = {"client.address", d.client_address};
-        if (d.client_port > 0) attributes[n++] = {"client.port", d.client_port};
-      }
-      if (!info.peer_address.empty()) {
-        attributes[n++] = {"network.peer.address", info.peer_address};
-        if (info.peer_port > 0) attributes[n++] = {"network.peer.port", info.peer_port};
-      }
-      if (!info.protocol_version.empty())
-        attributes[n++] = {"network.protocol.version", info.protocol_version};
-      if (auto ua = Header(info, "User-Agent")) attributes[n++] = {"user_agent.original", *ua};
+        std::array<KeyValue, 16> attributes;
+        size_t n = 0;
+        attributes[n++] = {"http.request.method", method};
+        if (method == "_OTHER") attributes[n++] = {"http.request.method_original", info.method};
+        attributes[n++] = {"url.scheme", d.scheme};
+        attributes[n++] = {"url.path", target.path};
+        if (target.has_query) attributes[n++] = {"url.query", query};
+        if (!info.route.empty()) attributes[n++] = {"http.route", info.route};
+        if (!d.server_address.empty()) {
+          attributes[n++] = {"server.address", d.server_address};
+          if (d.server_port > 0) attributes[n++] = {"server.port", d.server_port};
+        }
+        if (!d.client_address.empty()) {
+          attributes[n++] = {"client.address", d.client_address};
+          if (d.client_port > 0) attributes[n++] = {"client.port", d.client_port};
+        }
+        if (!info.peer_address.empty()) {
+          attributes[n++] = {"network.peer.address", info.peer_address};
+          if (info.peer_port > 0) attributes[n++] = {"network.peer.port", info.peer_port};
+        }
+        if (!info.protocol_version.empty())
+          attributes[n++] = {"network.protocol.version", info.protocol_version};
+        if (auto ua = Header(info, "User-Agent")) attributes[n++] = {"user_agent.original", *ua};
 
-      std::string name = internal::SpanName(method, info.route);
-      span = tracer->StartSpan(name, api::AttributeView(std::span<const KeyValue>(attributes.data(), n)), start);
-      if (span && span->IsRecording()) {
-        s.recording_ = true;
-        s.method_ = method == "_OTHER" ? "HTTP" : std::string(method);
+        std::string name = internal::SpanName(method, info.route);
+        span = tracer->StartSpan(
+            name, api::AttributeView(std::span<const KeyValue>(attributes.data(), n)), start);
+        if (span && span->IsRecording()) {
+          s.recording_ = true;
+          s.method_ = method == "_OTHER" ? "HTTP" : std::string(method);
+        }
       }
     }
     if (!span) span = trace::InvalidSpan();
@@ -235,8 +299,10 @@ ServerSpan ServerSpan::Start(std::string_view instrumentation_name, const Reques
 }
 
 void ServerSpan::SetRoute(std::string_view route) noexcept {
-  if (!recording_ || ended_ || route.empty()) return;
+  if (ended_ || route.empty()) return;
   try {
+    if (measurement_.histogram) measurement_.route.assign(route);
+    if (!recording_) return;
     span_->SetAttribute("http.route", route);
     std::string name = method_;
     name.append(" ").append(route);
@@ -246,7 +312,7 @@ void ServerSpan::SetRoute(std::string_view route) noexcept {
 }
 
 void ServerSpan::RecordException(std::exception_ptr exception) noexcept {
-  if (!recording_ || ended_ || !exception) return;
+  if ((!recording_ && !measurement_.histogram) || ended_ || !exception) return;
   try {
     try {
       std::rethrow_exception(exception);
@@ -258,17 +324,17 @@ void ServerSpan::RecordException(std::exception_ptr exception) noexcept {
       exception_type_ = Demangle(type ? type->name() : nullptr);
       exception_message_.clear();
     }
-    span_->RecordException(exception_type_, exception_message_);
+    if (recording_) span_->RecordException(exception_type_, exception_message_);
   } catch (...) {
   }
 }
 
 void ServerSpan::RecordException(const std::exception& exception) noexcept {
-  if (!recording_ || ended_) return;
+  if ((!recording_ && !measurement_.histogram) || ended_) return;
   try {
     exception_type_ = Demangle(typeid(exception).name());
     exception_message_ = exception.what();
-    span_->RecordException(exception_type_, exception_message_);
+    if (recording_) span_->RecordException(exception_type_, exception_message_);
   } catch (...) {
   }
 }
@@ -283,19 +349,30 @@ void ServerSpan::Finish(int status_code, std::string_view error_type) noexcept {
   if (ended_) return;
   ended_ = true;
   if (!span_) return;
+  if (!recording_ && !measurement_.histogram) {
+    span_->End();
+    return;
+  }
+  std::string code;
+  std::string_view description;
+  try {
+    // error.type, the same for the span and the measurement: the exception's type, what the
+    // application passed to EndWithError, else the status code when it is a server error.
+    if (!exception_type_.empty()) {
+      error_type = exception_type_;
+      description = exception_message_;
+    } else if (error_type.empty() &&
+               (status_code >= 500 || (status_code > 0 && status_code < 100))) {
+      code = std::to_string(status_code);
+      error_type = code;
+    }
+  } catch (...) {
+  }
+  // Measured before the span ends, so that an exemplar can still point at it.
+  RecordDuration(status_code, error_type);
   if (recording_) {
     try {
       if (status_code > 0) span_->SetAttribute("http.response.status_code", status_code);
-      std::string code;
-      std::string_view description;
-      if (!exception_type_.empty()) {
-        error_type = exception_type_;
-        description = exception_message_;
-      } else if (error_type.empty() &&
-                 (status_code >= 500 || (status_code > 0 && status_code < 100))) {
-        code = std::to_string(status_code);
-        error_type = code;
-      }
       if (!error_type.empty()) {
         span_->SetAttribute("error.type", error_type);
         span_->SetStatus(trace::StatusCode::kError, description);
@@ -304,6 +381,28 @@ void ServerSpan::Finish(int status_code, std::string_view error_type) noexcept {
     }
   }
   span_->End();
+}
+
+void ServerSpan::RecordDuration(int status_code, std::string_view error_type) noexcept {
+  Measurement& m = measurement_;
+  if (!m.histogram) return;
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - m.start;
+  // The attributes of http.server.request.duration (stable HTTP semantic conventions):
+  // server.address / server.port are opt-in there and left out (they come from the Host header,
+  // which clients choose: unbounded cardinality).
+  std::array<KeyValue, 6> attributes;
+  size_t n = 0;
+  attributes[n++] = {"http.request.method", std::string_view(m.method)};
+  attributes[n++] = {"url.scheme", std::string_view(m.scheme)};
+  if (status_code > 0) attributes[n++] = {"http.response.status_code", status_code};
+  if (!m.route.empty()) attributes[n++] = {"http.route", std::string_view(m.route)};
+  if (!error_type.empty()) attributes[n++] = {"error.type", error_type};
+  if (!m.protocol_version.empty())
+    attributes[n++] = {"network.protocol.version", std::string_view(m.protocol_version)};
+  m.histogram->Record(elapsed.count(),
+                      api::AttributeView(std::span<const KeyValue>(attributes.data(), n)),
+                      &context_);
+  m.histogram.reset();
 }
 
 }  // namespace adot::instrumentation::http_server

@@ -1,12 +1,14 @@
 // The libcurl instrumentation against a real HTTP server on 127.0.0.1, with the SDK's in-memory
-// exporter (or no SDK at all).
+// exporter and a manual metric reader (or no SDK at all).
 #include <curl/curl.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
+#include <new>
 #include <optional>
 #include <set>
 #include <string>
@@ -21,10 +23,39 @@
 #include "adot/sdk/trace/sampler.h"
 #include "adot/sdk/trace/tracer_provider.h"
 #include "instrumentation/curl/curl_semantics.h"
+#include "instrumentation/http_server/metrics_fixture.h"
 #include "support/http_test_server.h"
+
+// Counts this thread's operator new calls: the no-SDK path must build nothing. (libcurl itself
+// allocates with malloc, which is not counted.)
+namespace {
+thread_local size_t allocations = 0;
+}
+void* operator new(std::size_t size) {
+  ++allocations;
+  if (void* p = std::malloc(size ? size : 1)) return p;
+  throw std::bad_alloc();
+}
+// The replaced operator new allocates with malloc, so free is the matching release (GCC cannot
+// tell once the operators are inlined).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
 
 namespace adot::instrumentation::curl {
 namespace {
+
+using instrumentation::testing::CollectedHistogram;
+using instrumentation::testing::ExpectedBoundaries;
+using instrumentation::testing::MetricsSdk;
+using instrumentation::testing::PointInt;
+using instrumentation::testing::PointKeys;
+using instrumentation::testing::PointStr;
+using instrumentation::testing::PointWith;
+
+constexpr std::string_view kDuration = "http.client.request.duration";
 
 using api::trace::SpanKind;
 using api::trace::StatusCode;
@@ -707,6 +738,163 @@ TEST(CurlNullHandlesTest, NullHandlesAreReportedNotCrashed) {
   Cleanup(nullptr);
   curl_multi_cleanup(multi);
   EXPECT_EQ(OpenTransfers(), 0u);
+}
+
+// ---- http.client.request.duration ----
+
+TEST_F(CurlInstrumentationTest, RequestsAreMeasured) {
+  MetricsSdk metrics;
+  server_.Enqueue(TestResponse::Status(200, "a"));
+  server_.Enqueue(TestResponse::Status(200, "b"));
+  server_.Enqueue(TestResponse::Status(404));
+  server_.Enqueue(TestResponse::Status(500));
+  server_.Enqueue(TestResponse::Status(201));
+  Easy easy(server_.Url("/items?x=1"));
+  ASSERT_EQ(Perform(easy.handle, nullptr), CURLE_OK);
+  ASSERT_EQ(Perform(easy.handle, nullptr), CURLE_OK);  // one handle, reused
+  ASSERT_EQ(Perform(easy.handle, nullptr), CURLE_OK);
+  ASSERT_EQ(Perform(easy.handle, nullptr), CURLE_OK);
+  Easy post(server_.Url("/items"));
+  curl_easy_setopt(post.handle, CURLOPT_POSTFIELDS, "name=rex");
+  ASSERT_EQ(Perform(post.handle, nullptr), CURLE_OK);
+  test::ClosedPort closed;
+  Easy refused(closed.Url("/x"));
+  EXPECT_EQ(Perform(refused.handle, nullptr), CURLE_COULDNT_CONNECT);
+
+  CollectedHistogram h = metrics.Collect(kDuration);
+  ASSERT_TRUE(h.found);
+  EXPECT_EQ(h.scope_name, kInstrumentationName);
+  EXPECT_EQ(h.unit, "s");
+  EXPECT_EQ(h.description, "Duration of HTTP client requests.");
+  ASSERT_EQ(h.points.size(), 5u);  // 200 (twice), 404, 500, POST 201, connection refused
+  uint64_t total = 0;
+  for (const auto& p : h.points) {
+    total += p.count;
+    EXPECT_GT(p.sum, 0.0);
+    EXPECT_LT(p.sum, 10.0);
+    EXPECT_EQ(p.boundaries, ExpectedBoundaries());
+    EXPECT_EQ(PointStr(p, "server.address"), "127.0.0.1");
+    EXPECT_EQ(PointStr(p, "url.scheme"), "http");
+  }
+  EXPECT_EQ(total, 6u);
+
+  const auto* ok = PointWith(h, "http.response.status_code", 200);
+  ASSERT_NE(ok, nullptr);
+  EXPECT_EQ(ok->count, 2u);
+  EXPECT_EQ(PointKeys(*ok),
+            "http.request.method,http.response.status_code,network.protocol.version,"
+            "server.address,server.port,url.scheme");
+  EXPECT_EQ(PointStr(*ok, "http.request.method"), "GET");
+  EXPECT_EQ(PointInt(*ok, "server.port"), server_.port());
+  EXPECT_EQ(PointStr(*ok, "network.protocol.version"), "1.1");
+  // 4xx and 5xx are client errors: error.type is the status code.
+  const auto* not_found = PointWith(h, "http.response.status_code", 404);
+  ASSERT_NE(not_found, nullptr);
+  EXPECT_EQ(PointStr(*not_found, "error.type"), "404");
+  EXPECT_EQ(PointStr(*PointWith(h, "http.response.status_code", 500), "error.type"), "500");
+  const auto* created = PointWith(h, "http.request.method", "POST");
+  ASSERT_NE(created, nullptr);
+  EXPECT_EQ(PointInt(*created, "http.response.status_code"), 201);
+  EXPECT_EQ(PointStr(*created, "error.type"), "<absent>");
+  // A transport failure: the libcurl code, no status code or protocol version.
+  const auto* failed = PointWith(h, "error.type", "CURLE_COULDNT_CONNECT");
+  ASSERT_NE(failed, nullptr);
+  EXPECT_EQ(PointKeys(*failed), "error.type,http.request.method,server.address,server.port,url.scheme");
+  EXPECT_EQ(PointInt(*failed, "server.port"), closed.port());
+
+  // The exemplar of the first series points at a client span.
+  auto spans = Spans();
+  ASSERT_EQ(spans.size(), 6u);
+  ASSERT_FALSE(ok->exemplars.empty());
+  bool linked = false;
+  for (const auto& s : spans) linked = linked || s.span_id == ok->exemplars[0].span_id;
+  EXPECT_TRUE(linked);
+}
+
+TEST_F(CurlInstrumentationTest, MultiTransfersAreMeasuredToTheirEnd) {
+  MetricsSdk metrics;
+  server_.Enqueue(TestResponse::Status(200, "one"));
+  server_.Enqueue(TestResponse::Status(200, "two"));
+  CURLM* multi = curl_multi_init();
+  Easy first(server_.Url("/one"));
+  Easy second(server_.Url("/two"));
+  ASSERT_EQ(AddHandle(multi, first.handle, nullptr), CURLM_OK);
+  ASSERT_EQ(AddHandle(multi, second.handle, nullptr), CURLM_OK);
+  auto results = RunMulti(multi);
+  curl_multi_cleanup(multi);
+  EXPECT_EQ(results.size(), 2u);
+  CollectedHistogram h = metrics.Collect(kDuration);
+  ASSERT_EQ(h.points.size(), 1u);
+  EXPECT_EQ(h.points[0].count, 2u);
+  EXPECT_EQ(PointInt(h.points[0], "http.response.status_code"), 200);
+
+  // Removed before it completed: measured, error.type canceled, no status code.
+  server_.SetStall(true);
+  multi = curl_multi_init();
+  Easy never(server_.Url("/never"));
+  ASSERT_EQ(AddHandle(multi, never.handle, nullptr), CURLM_OK);
+  int running = 1;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (server_.RequestCount() < 3 && std::chrono::steady_clock::now() < deadline) {
+    curl_multi_perform(multi, &running);
+    curl_multi_poll(multi, nullptr, 0, 20, nullptr);
+  }
+  EXPECT_EQ(RemoveHandle(multi, never.handle), CURLM_OK);
+  curl_multi_cleanup(multi);
+  server_.SetStall(false);
+  h = metrics.Collect(kDuration);
+  ASSERT_EQ(h.points.size(), 1u);
+  EXPECT_EQ(PointStr(h.points[0], "error.type"), "canceled");
+  EXPECT_EQ(PointInt(h.points[0], "http.response.status_code"), -1);
+}
+
+TEST_F(CurlInstrumentationTest, AMeterProviderInstalledLaterIsPickedUp) {
+  for (int i = 0; i < 4; ++i) server_.Enqueue(TestResponse::Status(200));
+  Easy easy(server_.Url("/later"));
+  ASSERT_EQ(Perform(easy.handle, nullptr), CURLE_OK);  // no meter provider yet
+  {
+    MetricsSdk first;
+    ASSERT_EQ(Perform(easy.handle, nullptr), CURLE_OK);
+    ASSERT_EQ(Perform(easy.handle, nullptr), CURLE_OK);
+    CollectedHistogram h = first.Collect(kDuration);
+    ASSERT_EQ(h.points.size(), 1u);
+    EXPECT_EQ(h.points[0].count, 2u);
+  }
+  MetricsSdk second;
+  ASSERT_EQ(Perform(easy.handle, nullptr), CURLE_OK);
+  CollectedHistogram h = second.Collect(kDuration);
+  ASSERT_EQ(h.points.size(), 1u);
+  EXPECT_EQ(h.points[0].count, 1u);
+  EXPECT_EQ(Spans().size(), 4u);
+}
+
+TEST_F(CurlWithoutSdkTest, MeasuredWithTheMetricsSdkAlone) {
+  MetricsSdk metrics;
+  server_.Enqueue(TestResponse::Status(503));
+  Easy easy(server_.Url("/metrics-only"));
+  ASSERT_EQ(Perform(easy.handle, nullptr), CURLE_OK);
+  EXPECT_FALSE(server_.Requests().at(0).HasHeader("traceparent"));
+  CollectedHistogram h = metrics.Collect(kDuration);
+  ASSERT_EQ(h.points.size(), 1u);
+  EXPECT_EQ(h.points[0].count, 1u);
+  EXPECT_EQ(PointStr(h.points[0], "error.type"), "503");
+  EXPECT_EQ(PointStr(h.points[0], "http.request.method"), "GET");
+}
+
+TEST_F(CurlWithoutSdkTest, NothingIsBuiltPerRequest) {
+  // No tracer or meter provider, no incoming context: the instrumentation calls libcurl
+  // straight through. The first call sets up this thread's and the library's statics.
+  Easy easy(server_.Url("/bare"));
+  ASSERT_EQ(Perform(easy.handle, nullptr), CURLE_OK);
+  const size_t before = allocations;
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(Perform(easy.handle, nullptr), CURLE_OK);
+  EXPECT_EQ(allocations - before, 0u);
+
+  // The counter does see what the instrumentation builds once a meter provider is installed.
+  MetricsSdk metrics;
+  const size_t with_sdk = allocations;
+  ASSERT_EQ(Perform(easy.handle, nullptr), CURLE_OK);
+  EXPECT_GT(allocations - with_sdk, 0u);
 }
 
 }  // namespace

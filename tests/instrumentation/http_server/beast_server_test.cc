@@ -18,6 +18,7 @@
 
 #include "adot/api/trace.h"
 #include "adot/instrumentation/beast.h"
+#include "metrics_fixture.h"
 #include "tracing_fixture.h"
 
 namespace adot::instrumentation::beast {
@@ -32,6 +33,11 @@ using http_server::testing::ExceptionAttr;
 using http_server::testing::Has;
 using http_server::testing::Int;
 using http_server::testing::Str;
+using instrumentation::testing::MetricsSdk;
+using instrumentation::testing::PointInt;
+using instrumentation::testing::PointKeys;
+using instrumentation::testing::PointStr;
+using instrumentation::testing::PointWith;
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
@@ -437,6 +443,73 @@ TEST_F(BeastServerTest, AsynchronousHandlerEndsTheSpanLater) {
   }
   EXPECT_EQ(children, 2);
   EXPECT_FALSE(server.leaked());
+}
+
+// ---- http.server.request.duration ----
+
+TEST_F(BeastServerTest, RequestsAreMeasured) {
+  MetricsSdk metrics;
+  EXPECT_EQ(Send(server_.port(), Get("/api/pets/1")).result_int(), 200u);
+  EXPECT_EQ(Send(server_.port(), Get("/api/pets/2", 10)).result_int(), 200u);
+  EXPECT_EQ(Send(server_.port(), Get("/api/pets/3")).result_int(), 200u);
+  EXPECT_EQ(Send(server_.port(), Get("/unavailable")).result_int(), 503u);
+  EXPECT_EQ(Send(server_.port(), Get("/throw")).result_int(), 500u);
+  EXPECT_EQ(Send(server_.port(), Get("/late/x")).result_int(), 200u);
+  EXPECT_EQ(Send(server_.port(), Get("/elsewhere")).result_int(), 404u);
+
+  auto h = metrics.Collect("http.server.request.duration");
+  ASSERT_TRUE(h.found);
+  EXPECT_EQ(h.scope_name, kInstrumentationName);
+  EXPECT_EQ(h.unit, "s");
+  // Series: pets over HTTP/1.1 (2 requests) and 1.0, unavailable, throw, late, not found.
+  ASSERT_EQ(h.points.size(), 6u);
+  uint64_t total = 0;
+  for (const auto& p : h.points) {
+    total += p.count;
+    EXPECT_GT(p.sum, 0.0);
+    EXPECT_LT(p.sum, 10.0);
+    EXPECT_EQ(p.boundaries, instrumentation::testing::ExpectedBoundaries());
+    EXPECT_EQ(PointStr(p, "http.request.method"), "GET");
+    EXPECT_EQ(PointStr(p, "url.scheme"), "http");
+  }
+  EXPECT_EQ(total, 7u);
+
+  const sdk::metrics::HistogramPoint* pets = nullptr;
+  for (const auto& p : h.points)
+    if (PointStr(p, "http.route") == "/api/pets/:id" && PointStr(p, "network.protocol.version") == "1.1")
+      pets = &p;
+  ASSERT_NE(pets, nullptr);
+  EXPECT_EQ(pets->count, 2u);
+  EXPECT_EQ(PointKeys(*pets),
+            "http.request.method,http.response.status_code,http.route,network.protocol.version,"
+            "url.scheme");
+  EXPECT_EQ(PointInt(*pets, "http.response.status_code"), 200);
+
+  const auto* unavailable = PointWith(h, "error.type", "503");
+  ASSERT_NE(unavailable, nullptr);
+  EXPECT_EQ(PointInt(*unavailable, "http.response.status_code"), 503);
+  // The handler threw: no response came out of it, error.type is the exception's type.
+  const auto* thrown = PointWith(h, "error.type", "std::runtime_error");
+  ASSERT_NE(thrown, nullptr);
+  EXPECT_EQ(PointStr(*thrown, "http.route"), "/throw");
+  EXPECT_EQ(PointInt(*thrown, "http.response.status_code"), -1);
+  EXPECT_NE(PointWith(h, "http.route", "/late/{name}"), nullptr);  // set inside the handler
+  const auto* not_found = PointWith(h, "http.response.status_code", 404);
+  ASSERT_NE(not_found, nullptr);
+  EXPECT_EQ(PointStr(*not_found, "http.route"), "<absent>");
+  EXPECT_EQ(PointStr(*not_found, "error.type"), "<absent>");
+}
+
+TEST_F(BeastServerTest, AsynchronousRequestsAreMeasuredToTheirEnd) {
+  MetricsSdk metrics;
+  AsyncServer server(TestTracer());
+  EXPECT_EQ(Send(server.port(), Get("/async/compute")).result_int(), 202u);
+  auto h = metrics.Collect("http.server.request.duration");
+  ASSERT_EQ(h.points.size(), 1u);
+  EXPECT_EQ(h.points[0].count, 1u);
+  EXPECT_GE(h.points[0].sum, 0.02);  // the response came from a 20 ms timer
+  EXPECT_EQ(PointStr(h.points[0], "http.route"), "/async/:op");
+  EXPECT_EQ(PointInt(h.points[0], "http.response.status_code"), 202);
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 
 #include "adot/api/trace.h"
 #include "adot/instrumentation/httplib.h"
+#include "metrics_fixture.h"
 #include "tracing_fixture.h"
 
 namespace adot::instrumentation::httplib {
@@ -30,6 +31,11 @@ using http_server::testing::ExceptionAttr;
 using http_server::testing::Has;
 using http_server::testing::Int;
 using http_server::testing::Str;
+using instrumentation::testing::MetricsSdk;
+using instrumentation::testing::PointInt;
+using instrumentation::testing::PointKeys;
+using instrumentation::testing::PointStr;
+using instrumentation::testing::PointWith;
 
 // What a handler saw of the context it ran in.
 struct Seen {
@@ -432,6 +438,79 @@ TEST_F(HttplibServerTest, MalformedRequestsDoNotBreakTheServer) {
   auto res = client.Get("/api/pets/1");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
+}
+
+// ---- http.server.request.duration ----
+
+TEST_F(HttplibServerTest, RequestsAreMeasured) {
+  MetricsSdk metrics;
+  auto client = Client();
+  client.set_keep_alive(true);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(client.Get("/api/pets/" + std::to_string(i)));
+  auto res = client.Get("/unavailable");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503);
+  res = client.Get("/throw");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 500);
+  res = client.Post("/api/pets", "x", "text/plain");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 201);
+  ASSERT_TRUE(client.Get("/plain"));
+  ASSERT_TRUE(client.Get("/health"));  // filtered: not measured
+
+  auto h = metrics.Collect("http.server.request.duration");
+  ASSERT_TRUE(h.found);
+  EXPECT_EQ(h.scope_name, kInstrumentationName);
+  EXPECT_EQ(h.unit, "s");
+  ASSERT_EQ(h.points.size(), 5u);
+  uint64_t total = 0;
+  for (const auto& p : h.points) {
+    total += p.count;
+    EXPECT_GT(p.sum, 0.0);
+    EXPECT_LT(p.sum, 10.0);
+    EXPECT_EQ(p.boundaries, instrumentation::testing::ExpectedBoundaries());
+    EXPECT_EQ(PointStr(p, "url.scheme"), "http");
+    EXPECT_EQ(PointStr(p, "network.protocol.version"), "1.1");
+  }
+  EXPECT_EQ(total, 7u);
+
+  const auto* pets = PointWith(h, "http.route", R"(/api/pets/(\d+))");
+  ASSERT_NE(pets, nullptr);
+  EXPECT_EQ(pets->count, 3u);
+  EXPECT_EQ(PointKeys(*pets),
+            "http.request.method,http.response.status_code,http.route,network.protocol.version,"
+            "url.scheme");
+  EXPECT_EQ(PointStr(*pets, "http.request.method"), "GET");
+  EXPECT_EQ(PointInt(*pets, "http.response.status_code"), 200);
+
+  const auto* unavailable = PointWith(h, "error.type", "503");
+  ASSERT_NE(unavailable, nullptr);
+  EXPECT_EQ(PointStr(*unavailable, "http.route"), "/unavailable");
+  const auto* thrown = PointWith(h, "error.type", "std::runtime_error");
+  ASSERT_NE(thrown, nullptr);
+  EXPECT_EQ(PointInt(*thrown, "http.response.status_code"), 500);
+  EXPECT_EQ(PointStr(*thrown, "http.route"), "/throw");
+  const auto* created = PointWith(h, "http.request.method", "POST");
+  ASSERT_NE(created, nullptr);
+  EXPECT_EQ(PointInt(*created, "http.response.status_code"), 201);
+  EXPECT_EQ(PointStr(*created, "http.route"), "/api/pets");
+  const auto* plain = PointWith(h, "http.route", "<absent>");
+  ASSERT_NE(plain, nullptr);  // registered on the server directly: no route
+  EXPECT_EQ(PointInt(*plain, "http.response.status_code"), 200);
+}
+
+TEST_F(HttplibServerTest, MeasuredWithoutTheTracingSdk) {
+  UninstallSdk();
+  MetricsSdk metrics;
+  auto client = Client();
+  ASSERT_TRUE(client.Get("/api/pets/7"));
+  ASSERT_TRUE(client.Get("/self/anything"));
+  EXPECT_EQ(SpanCount(), 0u);
+  auto h = metrics.Collect("http.server.request.duration");
+  ASSERT_EQ(h.points.size(), 2u);
+  EXPECT_NE(PointWith(h, "http.route", R"(/api/pets/(\d+))"), nullptr);
+  EXPECT_NE(PointWith(h, "http.route", "/self/{rest}"), nullptr);  // SetRoute in the handler
 }
 
 }  // namespace

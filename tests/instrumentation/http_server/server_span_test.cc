@@ -1,13 +1,37 @@
-// ServerSpan with an SDK (in-memory exporter), driven directly with RequestInfo values.
+// ServerSpan with an SDK (in-memory exporter; a manual metric reader for the duration
+// histogram), driven directly with RequestInfo values.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdlib>
+#include <new>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "adot/api/propagation/carriers.h"
 #include "adot/instrumentation/http_server.h"
+#include "instrumentation/http_server/duration_histogram.h"
+#include "metrics_fixture.h"
 #include "tracing_fixture.h"
+
+// Counts this thread's operator new calls: the no-SDK path must build nothing.
+namespace {
+thread_local size_t allocations = 0;
+}
+void* operator new(std::size_t size) {
+  ++allocations;
+  if (void* p = std::malloc(size ? size : 1)) return p;
+  throw std::bad_alloc();
+}
+// The replaced operator new allocates with malloc, so free is the matching release (GCC cannot
+// tell once the operators are inlined).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
 
 namespace adot::instrumentation::http_server {
 namespace {
@@ -18,6 +42,15 @@ using testing::ExceptionAttr;
 using testing::Has;
 using testing::Int;
 using testing::Str;
+using instrumentation::testing::CollectedHistogram;
+using instrumentation::testing::ExpectedBoundaries;
+using instrumentation::testing::MetricsSdk;
+using instrumentation::testing::PointInt;
+using instrumentation::testing::PointKeys;
+using instrumentation::testing::PointStr;
+using instrumentation::testing::PointWith;
+
+constexpr std::string_view kDuration = "http.server.request.duration";
 
 class ServerSpanTest : public testing::TracingTest {
  protected:
@@ -368,6 +401,202 @@ TEST_F(ServerSpanTest, WithoutSdkNothingIsRecordedButTheContextPassesThrough) {
   ServerSpan bare = ServerSpan::Start("t", Info(none));
   EXPECT_TRUE(bare.context().empty());
   bare.End(200);
+}
+
+// ---- http.server.request.duration ----
+
+TEST_F(ServerSpanTest, DurationIsRecordedWithTheConventionsAttributesAndBuckets) {
+  MetricsSdk metrics;
+  api::propagation::MapCarrier headers{{"Host", "shop.example:8443"}, {"User-Agent", "ua/1"}};
+  ServerSpan span = ServerSpan::Start("test.http", Info(headers));
+  EXPECT_TRUE(span.IsMeasuring());
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  span.End(200);
+  EXPECT_FALSE(span.IsMeasuring());
+
+  CollectedHistogram h = metrics.Collect(kDuration);
+  ASSERT_TRUE(h.found);
+  EXPECT_EQ(h.scope_name, "test.http");  // the span's instrumentation scope
+  EXPECT_EQ(h.unit, "s");
+  EXPECT_EQ(h.description, "Duration of HTTP server requests.");
+  ASSERT_EQ(h.points.size(), 1u);
+  const auto& p = h.points[0];
+  EXPECT_EQ(p.count, 1u);
+  EXPECT_GE(p.sum, 0.02);  // seconds, not milliseconds
+  EXPECT_LT(p.sum, 10.0);
+  EXPECT_EQ(p.boundaries, ExpectedBoundaries());
+  // Low-cardinality attributes only: no path, query, addresses or user agent.
+  EXPECT_EQ(PointKeys(p),
+            "http.request.method,http.response.status_code,http.route,network.protocol.version,"
+            "url.scheme");
+  EXPECT_EQ(PointStr(p, "http.request.method"), "GET");
+  EXPECT_EQ(PointInt(p, "http.response.status_code"), 200);
+  EXPECT_EQ(PointStr(p, "http.route"), "/api/pets/:id");
+  EXPECT_EQ(PointStr(p, "network.protocol.version"), "1.1");
+  EXPECT_EQ(PointStr(p, "url.scheme"), "http");
+  // The exemplar (trace-based filter: the request's span is sampled) points at the server span.
+  auto s = OnlyServerSpan();
+  ASSERT_FALSE(p.exemplars.empty());
+  EXPECT_EQ(p.exemplars[0].span_id, s.span_id);
+}
+
+TEST_F(ServerSpanTest, DurationCarriesErrorTypeAndTheLateRoute) {
+  MetricsSdk metrics;
+  api::propagation::MapCarrier headers{{"X-Forwarded-Proto", "https"}};
+  RequestInfo info = Info(headers);
+  info.route = {};
+  {
+    ServerSpan span = ServerSpan::Start("t", info);
+    span.SetRoute("/late/:id");
+    span.End(503);
+  }
+  {
+    ServerSpan span = ServerSpan::Start("t", info);
+    span.RecordException(std::runtime_error("boom"));
+    span.End(500);
+  }
+  ServerSpan::Start("t", info).EndWithError("timeout");
+  ServerSpan::Start("t", info).End(404);  // a client error: no error.type
+  RequestInfo other = info;
+  other.method = "PURGE";
+  ServerSpan::Start("t", other).End(200);
+
+  CollectedHistogram h = metrics.Collect(kDuration);
+  ASSERT_EQ(h.points.size(), 5u);
+  const auto* unavailable = PointWith(h, "error.type", "503");
+  ASSERT_NE(unavailable, nullptr);
+  EXPECT_EQ(PointInt(*unavailable, "http.response.status_code"), 503);
+  EXPECT_EQ(PointStr(*unavailable, "http.route"), "/late/:id");
+  EXPECT_EQ(PointStr(*unavailable, "url.scheme"), "https");
+  const auto* thrown = PointWith(h, "error.type", "std::runtime_error");
+  ASSERT_NE(thrown, nullptr);
+  EXPECT_EQ(PointInt(*thrown, "http.response.status_code"), 500);
+  EXPECT_EQ(PointStr(*thrown, "http.route"), "<absent>");
+  const auto* timeout = PointWith(h, "error.type", "timeout");
+  ASSERT_NE(timeout, nullptr);
+  EXPECT_EQ(PointInt(*timeout, "http.response.status_code"), -1);  // no response
+  const auto* not_found = PointWith(h, "http.response.status_code", 404);
+  ASSERT_NE(not_found, nullptr);
+  EXPECT_EQ(PointStr(*not_found, "error.type"), "<absent>");
+  const auto* other_method = PointWith(h, "http.request.method", "_OTHER");
+  ASSERT_NE(other_method, nullptr);
+  EXPECT_EQ(other_method->count, 1u);
+  for (const auto& p : h.points) EXPECT_EQ(p.count, 1u);
+}
+
+TEST_F(ServerSpanTest, MetricsWithoutTheTracingSdk) {
+  UninstallSdk();
+  MetricsSdk metrics;
+  api::propagation::MapCarrier headers;
+  RequestInfo info = Info(headers);
+  info.route = {};
+  ServerSpan span = ServerSpan::Start("t", info);
+  EXPECT_FALSE(span.IsRecording());
+  EXPECT_TRUE(span.IsMeasuring());
+  span.SetRoute("/api/pets/:id");
+  span.RecordException(std::logic_error("bad"));
+  span.End(500);
+  EXPECT_EQ(SpanCount(), 0u);
+  CollectedHistogram h = metrics.Collect(kDuration);
+  ASSERT_EQ(h.points.size(), 1u);
+  EXPECT_EQ(PointStr(h.points[0], "http.route"), "/api/pets/:id");
+  EXPECT_EQ(PointStr(h.points[0], "error.type"), "std::logic_error");
+  EXPECT_TRUE(h.points[0].exemplars.empty() || !h.points[0].exemplars[0].span_id.IsValid());
+}
+
+TEST_F(ServerSpanTest, AMeterProviderInstalledLaterIsPickedUp) {
+  api::propagation::MapCarrier headers;
+  // No meter provider yet: nothing measured, the span is still recorded.
+  ServerSpan early = ServerSpan::Start("t", Info(headers));
+  EXPECT_TRUE(early.IsRecording());
+  EXPECT_FALSE(early.IsMeasuring());
+  early.End(200);
+  {
+    MetricsSdk first;
+    ServerSpan::Start("t", Info(headers)).End(200);
+    ServerSpan::Start("t", Info(headers)).End(200);
+    CollectedHistogram h = first.Collect(kDuration);
+    ASSERT_EQ(h.points.size(), 1u);
+    EXPECT_EQ(h.points[0].count, 2u);
+  }
+  {
+    // Another provider replaces it: its own instrument, from the next request on.
+    MetricsSdk second;
+    ServerSpan::Start("t", Info(headers)).End(201);
+    CollectedHistogram h = second.Collect(kDuration);
+    ASSERT_EQ(h.points.size(), 1u);
+    EXPECT_EQ(h.points[0].count, 1u);
+    EXPECT_EQ(PointInt(h.points[0], "http.response.status_code"), 201);
+  }
+  // Removed again: nothing measured.
+  ServerSpan late = ServerSpan::Start("t", Info(headers));
+  EXPECT_FALSE(late.IsMeasuring());
+  late.End(200);
+}
+
+TEST_F(ServerSpanTest, FilteredRequestsAreNotMeasured) {
+  MetricsSdk metrics;
+  api::propagation::MapCarrier headers;
+  Options options;
+  options.filter = [](const RequestInfo& info) { return info.target != "/health"; };
+  RequestInfo info = Info(headers);
+  info.target = "/health";
+  ServerSpan span = ServerSpan::Start("t", info, options);
+  EXPECT_FALSE(span.IsMeasuring());
+  span.End(200);
+  EXPECT_TRUE(metrics.Collect(kDuration).points.empty());
+}
+
+// The instrument cache both instrumentations use.
+TEST(DurationHistogramTest, FollowsTheGlobalMeterProvider) {
+  http_metrics::DurationHistogram duration("scope", "1.0", "test.duration", "A test.");
+  EXPECT_EQ(duration.Get(), nullptr);  // the API's no-op provider: nothing to record into
+  std::shared_ptr<api::metrics::Histogram<double>> first_instrument;
+  {
+    MetricsSdk first;
+    first_instrument = duration.Get();
+    ASSERT_NE(first_instrument, nullptr);
+    EXPECT_EQ(duration.Get(), first_instrument);  // cached
+    first_instrument->Record(0.3);
+    CollectedHistogram h = first.Collect("test.duration");
+    ASSERT_EQ(h.points.size(), 1u);
+    EXPECT_EQ(h.scope_name, "scope");
+    EXPECT_EQ(h.unit, "s");
+    EXPECT_EQ(h.points[0].boundaries, ExpectedBoundaries());
+  }
+  MetricsSdk second;
+  auto second_instrument = duration.Get();
+  ASSERT_NE(second_instrument, nullptr);
+  EXPECT_NE(second_instrument, first_instrument);  // created again from the new provider
+  second_instrument->Record(0.1);
+  EXPECT_EQ(second.Collect("test.duration").points.size(), 1u);
+  api::metrics::SetMeterProvider(nullptr);
+  EXPECT_EQ(duration.Get(), nullptr);
+}
+
+TEST_F(ServerSpanTest, WithoutAnySdkNothingIsBuilt) {
+  UninstallSdk();  // the no-op tracer provider; the meter provider is the no-op one too
+  api::propagation::MapCarrier headers{{"Host", "shop.example"}, {"User-Agent", "ua/1"}};
+  RequestInfo info = Info(headers);
+  info.route = "/api/adoptionlist/";  // longer than a short-string buffer: copying it allocates
+  ServerSpan::Start("t", info).End(200);  // first use on this thread: one-time set-up
+  const size_t before = allocations;
+  {
+    ServerSpan span = ServerSpan::Start("t", info);
+    EXPECT_FALSE(span.IsRecording());
+    EXPECT_FALSE(span.IsMeasuring());
+    auto scope = span.Activate();
+    span.SetRoute("/api/adoptionlist/{id}");
+    span.End(200);
+  }
+  // No span name, attribute, measurement or context was built: not one allocation.
+  EXPECT_EQ(allocations - before, 0u);
+
+  // The same request with a meter provider does build its measurement (the counter works).
+  MetricsSdk metrics;
+  const size_t with_sdk = allocations;
+  ServerSpan::Start("t", info).End(200);
+  EXPECT_GT(allocations - with_sdk, 0u);
 }
 
 }  // namespace
