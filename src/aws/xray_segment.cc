@@ -41,64 +41,6 @@ bool IsBlank(std::string_view s) {
   return true;
 }
 
-// ---- numbers, as common::JsonValue reads them (json_reader.cc)
-// ------------------------------------
-
-// The RFC 8259 number grammar on the whole of s.
-bool IsJsonNumber(std::string_view s) noexcept {
-  size_t i = 0;
-  auto digit = [&](size_t k) { return k < s.size() && s[k] >= '0' && s[k] <= '9'; };
-  if (i < s.size() && s[i] == '-') ++i;
-  if (!digit(i)) return false;
-  if (s[i] == '0') {
-    ++i;
-  } else {
-    while (digit(i)) ++i;
-  }
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    if (!digit(i)) return false;
-    while (digit(i)) ++i;
-  }
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-    if (!digit(i)) return false;
-    while (digit(i)) ++i;
-  }
-  return i == s.size();
-}
-
-// JsonValue::GetDouble / GetInt64 of text already checked by IsJsonNumber.
-bool NumberToDouble(std::string_view s, double& out) noexcept {
-  double v;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size()) return false;
-  out = v;
-  return true;
-}
-
-// Integer text, or a number whose value is integral ("1e3", "5.0").
-bool NumberToInt64(std::string_view s, int64_t& out) noexcept {
-  int64_t v;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec == std::errc() && ptr == s.data() + s.size()) {
-    out = v;
-    return true;
-  }
-  if (ec == std::errc::result_out_of_range) return false;
-  double d;
-  if (!NumberToDouble(s, d) || d != std::trunc(d)) return false;
-  if (d < -9223372036854775808.0 || d >= 9223372036854775808.0) return false;
-  out = static_cast<int64_t>(d);
-  return true;
-}
-
-// JsonValue::GetInt64 of a string.
-bool ToInt64(std::string_view s, int64_t& out) noexcept {
-  return IsJsonNumber(s) && NumberToInt64(s, out);
-}
-
 // ---- the document's fields
 // -------------------------------------------------------------------------
 
@@ -438,7 +380,7 @@ class Reader {
     }
     text = std::string_view(start, static_cast<size_t>(p_ - start));
     if (text.empty()) return Fail("unexpected character");
-    if (!IsJsonNumber(text)) {
+    if (!common::internal::IsJsonNumber(text)) {
       p_ = start;
       return Fail("invalid number");
     }
@@ -688,7 +630,7 @@ class Reader {
       return WrongType(m, expected);
     }
     int64_t n;
-    if (is_string ? ToInt64(text, n) : NumberToInt64(text, n)) {
+    if (common::internal::ParseJsonInt64(text, n)) {
       v = n;
     } else {
       m.error.assign(m.name).append(": ").append(expected);
@@ -703,7 +645,7 @@ class Reader {
     if (*p_ != '-' && (*p_ < '0' || *p_ > '9')) return WrongType(m, "expected a number");
     std::string_view text;
     if (!Number(text)) return false;
-    if (!NumberToDouble(text, v) || !std::isfinite(v))
+    if (!common::internal::ParseJsonDouble(text, v) || !std::isfinite(v))
       m.error.assign(m.name).append(": expected a number");
     return true;
   }

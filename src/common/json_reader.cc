@@ -7,9 +7,8 @@
 #include "common/json_writer.h"
 
 namespace adot::common {
-namespace {
 
-// Checks the RFC 8259 number grammar on the whole of s.
+namespace internal {
 bool IsJsonNumber(std::string_view s) noexcept {
   size_t i = 0;
   auto digit = [&](size_t k) { return k < s.size() && s[k] >= '0' && s[k] <= '9'; };
@@ -34,7 +33,7 @@ bool IsJsonNumber(std::string_view s) noexcept {
   return i == s.size();
 }
 
-bool ParseDouble(std::string_view s, double& out) noexcept {
+bool ParseJsonDouble(std::string_view s, double& out) noexcept {
   if (!IsJsonNumber(s)) return false;
   double v;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -43,6 +42,7 @@ bool ParseDouble(std::string_view s, double& out) noexcept {
   return true;
 }
 
+namespace {
 // Integer text, or a number whose value is integral ("1e3"); the double route is exact only up
 // to 2^53, which is fine for the forms that need it.
 template <class T>
@@ -55,15 +55,17 @@ bool ParseInteger(std::string_view s, T& out) noexcept {
   }
   if (ec == std::errc::result_out_of_range) return false;
   double d;
-  if (!ParseDouble(s, d) || d != std::trunc(d)) return false;
+  if (!ParseJsonDouble(s, d) || d != std::trunc(d)) return false;
   constexpr double kMax = std::is_signed_v<T> ? 9223372036854775808.0 : 18446744073709551616.0;
   constexpr double kMin = std::is_signed_v<T> ? -9223372036854775808.0 : 0.0;
   if (d < kMin || d >= kMax) return false;
   out = static_cast<T>(d);
   return true;
 }
-
 }  // namespace
+
+bool ParseJsonInt64(std::string_view s, int64_t& out) noexcept { return ParseInteger(s, out); }
+}  // namespace internal
 
 class JsonParser {
  public:
@@ -191,7 +193,7 @@ class JsonParser {
     }
     std::string_view text(start, static_cast<size_t>(p_ - start));
     if (text.empty()) return Fail("unexpected character");
-    if (!IsJsonNumber(text)) {
+    if (!internal::IsJsonNumber(text)) {
       p_ = start;
       return Fail("invalid number");
     }
@@ -297,7 +299,7 @@ const JsonValue* JsonValue::Find(std::string_view key) const noexcept {
 
 bool JsonValue::GetInt64(int64_t& out) const noexcept {
   if (type_ != Type::kNumber && type_ != Type::kString) return false;
-  return ParseInteger(text_, out);
+  return internal::ParseInteger(text_, out);
 }
 
 bool JsonValue::GetUint64(uint64_t& out) const noexcept {
@@ -305,15 +307,15 @@ bool JsonValue::GetUint64(uint64_t& out) const noexcept {
   if (!text_.empty() && text_[0] == '-') {
     // "-0" is still zero; any other negative is out of range.
     int64_t v;
-    if (!ParseInteger(text_, v) || v != 0) return false;
+    if (!internal::ParseInteger(text_, v) || v != 0) return false;
     out = 0;
     return true;
   }
-  return ParseInteger(text_, out);
+  return internal::ParseInteger(text_, out);
 }
 
 bool JsonValue::GetDouble(double& out) const noexcept {
-  if (type_ == Type::kNumber) return ParseDouble(text_, out);
+  if (type_ == Type::kNumber) return internal::ParseJsonDouble(text_, out);
   if (type_ != Type::kString) return false;
   if (text_ == "NaN") {
     out = std::nan("");
@@ -322,7 +324,7 @@ bool JsonValue::GetDouble(double& out) const noexcept {
   } else if (text_ == "-Infinity") {
     out = -HUGE_VAL;
   } else {
-    return ParseDouble(text_, out);
+    return internal::ParseJsonDouble(text_, out);
   }
   return true;
 }

@@ -67,6 +67,12 @@ bool ParseJson(std::string_view text, JsonValue& out, std::string* error = nullp
 // Lexing pieces shared with the one-pass X-Ray segment parser (src/aws/xray_segment.cc), so both
 // read \u escapes the same way.
 namespace internal {
+// The RFC 8259 number grammar on the whole of s.
+bool IsJsonNumber(std::string_view s) noexcept;
+// JsonValue::GetDouble / GetInt64 of number text: false when s is not a JSON number or out of range
+// (an integral value written as "1e3" or "5.0" is an integer).
+bool ParseJsonDouble(std::string_view s, double& out) noexcept;
+bool ParseJsonInt64(std::string_view s, int64_t& out) noexcept;
 // Reads the 4 hex digits of a \u escape at p (4 bytes must be there), advancing p past each digit
 // read; false at the first non-hex one (p is then just past it).
 bool ReadHex4(const char*& p, uint32_t& out) noexcept;
