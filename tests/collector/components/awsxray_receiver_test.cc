@@ -9,6 +9,10 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+
 #include "collector/aws_test_util.h"
 #include "collector/core/http_client.h"
 #include "collector/core/telemetry.h"
@@ -77,8 +81,10 @@ struct RunningReceiver {
   }
 };
 
-std::unique_ptr<RunningReceiver> StartReceiver(const std::string& proxy_yaml, aws::ProviderOptions options) {
+std::unique_ptr<RunningReceiver> StartReceiver(const std::string& proxy_yaml, aws::ProviderOptions options,
+                                               std::shared_ptr<testing::RecordingConsumer> sink = nullptr) {
   auto r = std::make_unique<RunningReceiver>();
+  if (sink) r->sink = std::move(sink);
   r->udp_port = testing::FreeUdpAndTcpPort();
   r->proxy_port = testing::FreePort();
   Factory f = AwsXrayReceiverFactory(std::move(options));
@@ -195,6 +201,62 @@ TEST(AwsXrayReceiverTest, ManyDatagramsArriveInFewBatches) {
   ASSERT_TRUE(r->WaitForSpans(200));
   EXPECT_EQ(r->Spans().size(), 200u);
   EXPECT_LE(r->sink->received().size(), 200u);
+}
+
+// Holds the receiver's first delivery until released (the receiving thread waits in it), so that
+// datagrams queue up in the socket meanwhile.
+class GatedConsumer : public testing::RecordingConsumer {
+ public:
+  Status Consume(PData data) override {
+    {
+      std::unique_lock<std::mutex> lock(gate_mu_);
+      entered_ = true;
+      gate_cv_.notify_all();
+      gate_cv_.wait_for(lock, 10s, [&] { return open_; });
+    }
+    return RecordingConsumer::Consume(std::move(data));
+  }
+  bool WaitEntered() {
+    std::unique_lock<std::mutex> lock(gate_mu_);
+    return gate_cv_.wait_for(lock, 5s, [&] { return entered_; });
+  }
+  void Open() {
+    std::lock_guard<std::mutex> lock(gate_mu_);
+    open_ = true;
+    gate_cv_.notify_all();
+  }
+
+ private:
+  std::mutex gate_mu_;
+  std::condition_variable gate_cv_;
+  bool entered_ = false, open_ = false;
+};
+
+// A flood (every read fills a burst) is still handed on in batches of at most 1,024 datagrams: a
+// batch's memory stays bounded however fast datagrams come.
+TEST(AwsXrayReceiverTest, AFloodIsHandedOnInBatchesOfAtMost1024Datagrams) {
+  long rmem_max = 0;
+  if (FILE* f = std::fopen("/proc/sys/net/core/rmem_max", "r")) {
+    if (std::fscanf(f, "%ld", &rmem_max) != 1) rmem_max = 0;
+    std::fclose(f);
+  }
+  if (rmem_max < 4 * 1024 * 1024)
+    GTEST_SKIP() << "net.core.rmem_max is " << rmem_max << ": the socket cannot queue 1,500 datagrams";
+  adot::test::ClosedPort imds;
+  auto gate = std::make_shared<GatedConsumer>();
+  auto r = StartReceiver("", TestProviderOptions(imds), gate);
+  UdpSender udp(r->udp_port);
+  const std::string datagram = std::string("{\"format\":\"json\",\"version\":1}\n") + kIndependentInProgress;
+  udp.Send(datagram);
+  ASSERT_TRUE(gate->WaitEntered());  // the receiving thread now waits in Consume
+  constexpr size_t kFlood = 1500;
+  for (size_t i = 0; i < kFlood; ++i) udp.Send(datagram);
+  gate->Open();
+  ASSERT_TRUE(r->WaitForSpans(kFlood + 1)) << r->Spans().size();
+  size_t largest = 0;
+  for (const PData& batch : gate->received()) largest = std::max<size_t>(largest, batch.ItemCount());
+  EXPECT_EQ(largest, 1024u);
+  EXPECT_EQ(r->Spans().size(), kFlood + 1);
 }
 
 // ---- sampling proxy -------------------------------------------------------------------------------
