@@ -25,6 +25,7 @@
 #include "instrumentation/curl/curl_semantics.h"
 #include "instrumentation/http_server/metrics_fixture.h"
 #include "support/http_test_server.h"
+#include "support/span_test_util.h"
 
 // Counts this thread's operator new calls: the no-SDK path must build nothing. (libcurl itself
 // allocates with malloc, which is not counted.)
@@ -101,23 +102,9 @@ struct Headers {
   curl_slist* list = nullptr;
 };
 
-const sdk::OwnedAttributeValue* Find(const SpanData& span, std::string_view key) {
-  for (const auto& kv : span.attributes)
-    if (kv.key == key) return &kv.value;
-  return nullptr;
-}
-std::string Str(const SpanData& span, std::string_view key) {
-  const auto* v = Find(span, key);
-  if (!v) return "<absent>";
-  if (const auto* s = std::get_if<std::string>(v)) return *s;
-  return "<not a string>";
-}
-std::optional<int64_t> Int(const SpanData& span, std::string_view key) {
-  const auto* v = Find(span, key);
-  if (!v) return std::nullopt;
-  if (const auto* i = std::get_if<int64_t>(v)) return *i;
-  return std::nullopt;
-}
+using adot::test::FindAttr;
+using adot::test::IntAttr;
+using adot::test::StrAttr;
 
 std::string TraceParentOf(const SpanData& span) {
   char flags[3];
@@ -199,17 +186,17 @@ TEST_F(CurlInstrumentationTest, GetRecordsClientSpanAndInjectsTraceParent) {
   EXPECT_EQ(s.scope().name, kInstrumentationName);
   EXPECT_EQ(s.trace_id, spans[1].trace_id);
   EXPECT_EQ(s.parent_span_id, spans[1].span_id);
-  EXPECT_EQ(Str(s, "http.request.method"), "GET");
-  EXPECT_EQ(Str(s, "url.full"), server_.Url("/items?x=1"));
-  EXPECT_EQ(Str(s, "server.address"), "127.0.0.1");
-  EXPECT_EQ(Int(s, "server.port"), server_.port());
-  EXPECT_EQ(Int(s, "http.response.status_code"), 200);
-  EXPECT_EQ(Str(s, "network.protocol.version"), "1.1");
-  EXPECT_EQ(Str(s, "network.peer.address"), "127.0.0.1");
-  EXPECT_EQ(Int(s, "network.peer.port"), server_.port());
-  EXPECT_EQ(Find(s, "error.type"), nullptr);
-  EXPECT_EQ(Find(s, "rpc.system"), nullptr);
-  EXPECT_EQ(Find(s, "http.request.resend_count"), nullptr);
+  EXPECT_EQ(StrAttr(s, "http.request.method"), "GET");
+  EXPECT_EQ(StrAttr(s, "url.full"), server_.Url("/items?x=1"));
+  EXPECT_EQ(StrAttr(s, "server.address"), "127.0.0.1");
+  EXPECT_EQ(IntAttr(s, "server.port"), server_.port());
+  EXPECT_EQ(IntAttr(s, "http.response.status_code"), 200);
+  EXPECT_EQ(StrAttr(s, "network.protocol.version"), "1.1");
+  EXPECT_EQ(StrAttr(s, "network.peer.address"), "127.0.0.1");
+  EXPECT_EQ(IntAttr(s, "network.peer.port"), server_.port());
+  EXPECT_EQ(FindAttr(s, "error.type"), nullptr);
+  EXPECT_EQ(FindAttr(s, "rpc.system"), nullptr);
+  EXPECT_EQ(FindAttr(s, "http.request.resend_count"), nullptr);
   EXPECT_EQ(s.status_code, StatusCode::kUnset);
   EXPECT_LE(s.start_time_unix_nano, s.end_time_unix_nano);
 
@@ -224,8 +211,8 @@ TEST_F(CurlInstrumentationTest, HttpErrorStatusesMarkTheSpan) {
     Easy easy(server_.Url("/missing"));
     ASSERT_EQ(Perform(easy.handle, nullptr), CURLE_OK);
     SpanData s = OnlySpan();
-    EXPECT_EQ(Int(s, "http.response.status_code"), status);
-    EXPECT_EQ(Str(s, "error.type"), std::to_string(status));
+    EXPECT_EQ(IntAttr(s, "http.response.status_code"), status);
+    EXPECT_EQ(StrAttr(s, "error.type"), std::to_string(status));
     EXPECT_EQ(s.status_code, StatusCode::kError);
     EXPECT_EQ(s.status_message, "");
   }
@@ -235,14 +222,14 @@ TEST_F(CurlInstrumentationTest, HttpErrorStatusesMarkTheSpan) {
   curl_easy_setopt(easy.handle, CURLOPT_FAILONERROR, 1L);
   EXPECT_EQ(Perform(easy.handle, nullptr), CURLE_HTTP_RETURNED_ERROR);
   SpanData s = OnlySpan();
-  EXPECT_EQ(Str(s, "error.type"), "503");
+  EXPECT_EQ(StrAttr(s, "error.type"), "503");
   EXPECT_EQ(s.status_code, StatusCode::kError);
   // 3xx and 2xx are not errors for a client.
   server_.Enqueue(TestResponse::Status(304));
   Easy easy2(server_.Url("/cached"));
   EXPECT_EQ(Perform(easy2.handle, nullptr), CURLE_OK);
   s = OnlySpan();
-  EXPECT_EQ(Find(s, "error.type"), nullptr);
+  EXPECT_EQ(FindAttr(s, "error.type"), nullptr);
   EXPECT_EQ(s.status_code, StatusCode::kUnset);
 }
 
@@ -252,11 +239,11 @@ TEST_F(CurlInstrumentationTest, TransportErrorsUseTheCurlErrorName) {
   EXPECT_EQ(Perform(easy.handle, nullptr), CURLE_COULDNT_CONNECT);
   SpanData s = OnlySpan();
   EXPECT_EQ(s.name, "GET");
-  EXPECT_EQ(Str(s, "error.type"), "CURLE_COULDNT_CONNECT");
+  EXPECT_EQ(StrAttr(s, "error.type"), "CURLE_COULDNT_CONNECT");
   EXPECT_EQ(s.status_code, StatusCode::kError);
   EXPECT_EQ(s.status_message, curl_easy_strerror(CURLE_COULDNT_CONNECT));
-  EXPECT_EQ(Find(s, "http.response.status_code"), nullptr);
-  EXPECT_EQ(Int(s, "server.port"), closed.port());
+  EXPECT_EQ(FindAttr(s, "http.response.status_code"), nullptr);
+  EXPECT_EQ(IntAttr(s, "server.port"), closed.port());
 
   // A server that never answers: a timeout.
   server_.SetStall(true);
@@ -264,7 +251,7 @@ TEST_F(CurlInstrumentationTest, TransportErrorsUseTheCurlErrorName) {
   curl_easy_setopt(slow.handle, CURLOPT_TIMEOUT_MS, 300L);
   EXPECT_EQ(Perform(slow.handle, nullptr), CURLE_OPERATION_TIMEDOUT);
   s = OnlySpan();
-  EXPECT_EQ(Str(s, "error.type"), "CURLE_OPERATION_TIMEDOUT");
+  EXPECT_EQ(StrAttr(s, "error.type"), "CURLE_OPERATION_TIMEDOUT");
   EXPECT_EQ(s.status_code, StatusCode::kError);
   server_.SetStall(false);
 }
@@ -275,7 +262,7 @@ TEST_F(CurlInstrumentationTest, CredentialsAndSecretsAreRedacted) {
   Easy easy(url);
   ASSERT_EQ(Perform(easy.handle, nullptr), CURLE_OK);
   SpanData s = OnlySpan();
-  EXPECT_EQ(Str(s, "url.full"), "http://REDACTED:REDACTED@127.0.0.1:" +
+  EXPECT_EQ(StrAttr(s, "url.full"), "http://REDACTED:REDACTED@127.0.0.1:" +
                                     std::to_string(server_.port()) + "/p?sig=REDACTED&page=2");
   for (const auto& kv : s.attributes) {
     if (const auto* v = std::get_if<std::string>(&kv.value)) {
@@ -341,15 +328,15 @@ TEST_F(CurlInstrumentationTest, HandleReusedForSeveralRequests) {
   auto spans = Spans();
   ASSERT_EQ(spans.size(), 4u);
   EXPECT_EQ(spans[0].name, "GET");
-  EXPECT_EQ(Str(spans[0], "url.full"), server_.Url("/first"));
+  EXPECT_EQ(StrAttr(spans[0], "url.full"), server_.Url("/first"));
   EXPECT_EQ(spans[1].name, "POST");
-  EXPECT_EQ(Str(spans[1], "http.request.method"), "POST");
-  EXPECT_EQ(Str(spans[1], "url.full"), server_.Url("/second"));
-  EXPECT_EQ(Find(spans[1], "error.type"), nullptr);
+  EXPECT_EQ(StrAttr(spans[1], "http.request.method"), "POST");
+  EXPECT_EQ(StrAttr(spans[1], "url.full"), server_.Url("/second"));
+  EXPECT_EQ(FindAttr(spans[1], "error.type"), nullptr);
   EXPECT_EQ(spans[2].name, "HTTP");
-  EXPECT_EQ(Str(spans[2], "http.request.method"), "_OTHER");
-  EXPECT_EQ(Str(spans[2], "http.request.method_original"), "PURGE");
-  EXPECT_EQ(Str(spans[2], "error.type"), "404");
+  EXPECT_EQ(StrAttr(spans[2], "http.request.method"), "_OTHER");
+  EXPECT_EQ(StrAttr(spans[2], "http.request.method_original"), "PURGE");
+  EXPECT_EQ(StrAttr(spans[2], "error.type"), "404");
   EXPECT_EQ(spans[3].name, "HEAD");
 
   auto requests = server_.Requests();
@@ -400,12 +387,12 @@ TEST_F(CurlInstrumentationTest, MultiHandleGivesEachConcurrentTransferItsOwnSpan
   std::map<std::string, SpanData> by_url;
   for (const SpanData& s : spans) {
     if (s.name == "batch") continue;
-    if (Str(s, "url.full") == closed.Url("/refused")) {
-      EXPECT_EQ(Str(s, "error.type"), "CURLE_COULDNT_CONNECT");
+    if (StrAttr(s, "url.full") == closed.Url("/refused")) {
+      EXPECT_EQ(StrAttr(s, "error.type"), "CURLE_COULDNT_CONNECT");
       EXPECT_EQ(s.status_code, StatusCode::kError);
       continue;
     }
-    by_url[Str(s, "url.full")] = s;
+    by_url[StrAttr(s, "url.full")] = s;
   }
   ASSERT_EQ(by_url.size(), 3u);
   auto requests = server_.Requests();
@@ -416,7 +403,7 @@ TEST_F(CurlInstrumentationTest, MultiHandleGivesEachConcurrentTransferItsOwnSpan
     const SpanData& s = by_url[server_.Url(r.target)];
     EXPECT_EQ(s.name, "GET");
     EXPECT_EQ(s.parent_span_id, parent->GetContext().span_id());
-    EXPECT_EQ(Int(s, "http.response.status_code"), 200);
+    EXPECT_EQ(IntAttr(s, "http.response.status_code"), 200);
     EXPECT_EQ(r.Header("traceparent"), TraceParentOf(s));
     EXPECT_EQ(r.Header("X-Batch"), "7");
     span_ids.insert(s.span_id.ToHex());
@@ -446,9 +433,9 @@ TEST_F(CurlInstrumentationTest, MultiTransferRemovedBeforeItCompletes) {
   EXPECT_EQ(OpenTransfers(), 0u);
   curl_multi_cleanup(multi);
   SpanData s = OnlySpan();
-  EXPECT_EQ(Str(s, "error.type"), "canceled");
+  EXPECT_EQ(StrAttr(s, "error.type"), "canceled");
   EXPECT_EQ(s.status_code, StatusCode::kError);
-  EXPECT_EQ(Str(s, "url.full"), server_.Url("/never"));
+  EXPECT_EQ(StrAttr(s, "url.full"), server_.Url("/never"));
   EXPECT_EQ(server_.Requests().at(0).Header("traceparent"), TraceParentOf(s));
   server_.SetStall(false);
 }
@@ -477,8 +464,8 @@ TEST_F(CurlInstrumentationTest, MultiMessagesReadByTheApplicationThenDone) {
   curl_multi_cleanup(multi);
   SpanData s = OnlySpan();
   EXPECT_EQ(s.name, "GET");
-  EXPECT_EQ(Int(s, "http.response.status_code"), 200);
-  EXPECT_EQ(Find(s, "error.type"), nullptr);
+  EXPECT_EQ(IntAttr(s, "http.response.status_code"), 200);
+  EXPECT_EQ(FindAttr(s, "error.type"), nullptr);
 }
 
 TEST_F(CurlInstrumentationTest, RefusedAddLeavesTheRunningTransferAlone) {
@@ -489,7 +476,7 @@ TEST_F(CurlInstrumentationTest, RefusedAddLeavesTheRunningTransferAlone) {
   EXPECT_EQ(AddHandle(multi, easy.handle, nullptr), CURLM_ADDED_ALREADY);
   auto refused = Spans();
   ASSERT_EQ(refused.size(), 1u);
-  EXPECT_EQ(Str(refused[0], "error.type"), "CURLM_ADDED_ALREADY");
+  EXPECT_EQ(StrAttr(refused[0], "error.type"), "CURLM_ADDED_ALREADY");
   EXPECT_EQ(refused[0].status_code, StatusCode::kError);
 
   auto results = RunMulti(multi);
@@ -497,7 +484,7 @@ TEST_F(CurlInstrumentationTest, RefusedAddLeavesTheRunningTransferAlone) {
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results.begin()->second, CURLE_OK);
   SpanData s = OnlySpan();
-  EXPECT_EQ(Int(s, "http.response.status_code"), 200);
+  EXPECT_EQ(IntAttr(s, "http.response.status_code"), 200);
   EXPECT_EQ(server_.Requests().at(0).Header("traceparent"), TraceParentOf(s));
 }
 
@@ -523,7 +510,7 @@ TEST_F(CurlInstrumentationTest, TransferNeverReportedEndsWhenTheHandleIsReused) 
   ASSERT_EQ(spans.size(), 2u);
   EXPECT_EQ(spans[0].name, "HTTP");  // the forgotten one: ended with nothing read from the handle
   EXPECT_EQ(spans[1].name, "GET");
-  EXPECT_EQ(Str(spans[1], "url.full"), server_.Url("/next"));
+  EXPECT_EQ(StrAttr(spans[1], "url.full"), server_.Url("/next"));
   auto requests = server_.Requests();
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_EQ(requests[0].Header("traceparent"), TraceParentOf(spans[0]));
@@ -539,7 +526,7 @@ TEST_F(CurlInstrumentationTest, CleanupEndsAnOpenTransfer) {
   EXPECT_EQ(OpenTransfers(), 0u);
   curl_multi_cleanup(multi);
   SpanData s = OnlySpan();
-  EXPECT_EQ(Str(s, "error.type"), "canceled");
+  EXPECT_EQ(StrAttr(s, "error.type"), "canceled");
 }
 
 TEST_F(CurlInstrumentationTest, AwsJsonProtocolCallIsRecognised) {
@@ -567,15 +554,15 @@ TEST_F(CurlInstrumentationTest, AwsJsonProtocolCallIsRecognised) {
   SpanData s = OnlySpan();
   EXPECT_EQ(s.name, "DynamoDB.GetItem");
   EXPECT_EQ(s.kind, SpanKind::kClient);
-  EXPECT_EQ(Str(s, "rpc.system"), "aws-api");
-  EXPECT_EQ(Str(s, "rpc.service"), "DynamoDB");
-  EXPECT_EQ(Str(s, "rpc.method"), "GetItem");
-  EXPECT_EQ(Str(s, "cloud.region"), "us-west-2");
-  EXPECT_EQ(Str(s, "aws.region"), "us-west-2");
-  EXPECT_EQ(Str(s, "aws.request_id"), "6XZJ3BEJ9Q5S7K1N8ABCDEFGHVV4KQNSO5AEMVJF66Q9ASUAAJG");
-  EXPECT_EQ(Str(s, "http.request.method"), "POST");
-  EXPECT_EQ(Int(s, "http.response.status_code"), 200);
-  EXPECT_EQ(Int(s, "http.request.resend_count"), 1);  // attempt=2
+  EXPECT_EQ(StrAttr(s, "rpc.system"), "aws-api");
+  EXPECT_EQ(StrAttr(s, "rpc.service"), "DynamoDB");
+  EXPECT_EQ(StrAttr(s, "rpc.method"), "GetItem");
+  EXPECT_EQ(StrAttr(s, "cloud.region"), "us-west-2");
+  EXPECT_EQ(StrAttr(s, "aws.region"), "us-west-2");
+  EXPECT_EQ(StrAttr(s, "aws.request_id"), "6XZJ3BEJ9Q5S7K1N8ABCDEFGHVV4KQNSO5AEMVJF66Q9ASUAAJG");
+  EXPECT_EQ(StrAttr(s, "http.request.method"), "POST");
+  EXPECT_EQ(IntAttr(s, "http.response.status_code"), 200);
+  EXPECT_EQ(IntAttr(s, "http.request.resend_count"), 1);  // attempt=2
 
   auto requests = server_.Requests();
   ASSERT_EQ(requests.size(), 1u);
@@ -604,7 +591,7 @@ TEST_F(CurlInstrumentationTest, HeadersCoveredBySigV4SignatureAreNotChanged) {
   curl_easy_setopt(easy.handle, CURLOPT_POSTFIELDS, "{}");
   ASSERT_EQ(Perform(easy.handle, headers.list), CURLE_OK);
   SpanData s = OnlySpan();
-  EXPECT_EQ(Str(s, "rpc.service"), "Lambda");
+  EXPECT_EQ(StrAttr(s, "rpc.service"), "Lambda");
   auto requests = server_.Requests();
   ASSERT_EQ(requests.size(), 1u);
   int xray_headers = 0;
@@ -627,10 +614,10 @@ TEST_F(CurlInstrumentationTest, AwsQueryProtocolAndRestCallsAreRecognised) {
   ASSERT_EQ(Perform(easy.handle, Request{sqs.list, form}), CURLE_OK);
   SpanData s = OnlySpan();
   EXPECT_EQ(s.name, "SQS.SendMessage");
-  EXPECT_EQ(Str(s, "rpc.service"), "SQS");
-  EXPECT_EQ(Str(s, "rpc.method"), "SendMessage");
-  EXPECT_EQ(Str(s, "aws.request_id"), "req-sqs-1");
-  EXPECT_EQ(Str(s, "error.type"), "400");
+  EXPECT_EQ(StrAttr(s, "rpc.service"), "SQS");
+  EXPECT_EQ(StrAttr(s, "rpc.method"), "SendMessage");
+  EXPECT_EQ(StrAttr(s, "aws.request_id"), "req-sqs-1");
+  EXPECT_EQ(StrAttr(s, "error.type"), "400");
   EXPECT_EQ(s.status_code, StatusCode::kError);
 
   // S3 (REST): service and region known, the operation is not: the span keeps its HTTP name.
@@ -644,12 +631,12 @@ TEST_F(CurlInstrumentationTest, AwsQueryProtocolAndRestCallsAreRecognised) {
   ASSERT_EQ(Perform(get.handle, s3.list), CURLE_OK);
   s = OnlySpan();
   EXPECT_EQ(s.name, "GET");
-  EXPECT_EQ(Str(s, "rpc.system"), "aws-api");
-  EXPECT_EQ(Str(s, "rpc.service"), "S3");
-  EXPECT_EQ(Find(s, "rpc.method"), nullptr);
-  EXPECT_EQ(Str(s, "cloud.region"), "eu-central-1");
-  EXPECT_EQ(Str(s, "aws.request_id"), "C9ER4AJX75574TDJ");
-  EXPECT_EQ(Str(s, "aws.extended_request_id"), "ext-id-2");
+  EXPECT_EQ(StrAttr(s, "rpc.system"), "aws-api");
+  EXPECT_EQ(StrAttr(s, "rpc.service"), "S3");
+  EXPECT_EQ(FindAttr(s, "rpc.method"), nullptr);
+  EXPECT_EQ(StrAttr(s, "cloud.region"), "eu-central-1");
+  EXPECT_EQ(StrAttr(s, "aws.request_id"), "C9ER4AJX75574TDJ");
+  EXPECT_EQ(StrAttr(s, "aws.extended_request_id"), "ext-id-2");
 }
 
 TEST_F(CurlInstrumentationTest, UnsampledSpanStillPropagatesItsDecision) {

@@ -22,6 +22,7 @@
 #include "adot/sdk/trace/processor.h"
 #include "adot/sdk/trace/tracer_provider.h"
 #include "echo_service.grpc.pb.h"
+#include "support/span_test_util.h"
 
 namespace adot::instrumentation::grpc {
 namespace {
@@ -211,23 +212,9 @@ class TestServer {
 
 // ---- span helpers ----
 
-const sdk::OwnedAttributeValue* Find(const SpanData& span, std::string_view key) {
-  for (const auto& kv : span.attributes)
-    if (kv.key == key) return &kv.value;
-  return nullptr;
-}
-std::string Str(const SpanData& span, std::string_view key) {
-  const auto* v = Find(span, key);
-  if (!v) return "<absent>";
-  if (const auto* s = std::get_if<std::string>(v)) return *s;
-  return "<not a string>";
-}
-std::optional<int64_t> Int(const SpanData& span, std::string_view key) {
-  const auto* v = Find(span, key);
-  if (!v) return std::nullopt;
-  if (const auto* i = std::get_if<int64_t>(v)) return *i;
-  return std::nullopt;
-}
+using adot::test::FindAttr;
+using adot::test::IntAttr;
+using adot::test::StrAttr;
 std::string TraceParentOf(const SpanData& span) {
   char flags[3];
   std::snprintf(flags, sizeof(flags), "%02x", span.flags.bits());
@@ -318,21 +305,21 @@ class GrpcInstrumentationTest : public ::testing::Test {
     EXPECT_EQ(spans.handler->trace_id, server.trace_id);
     EXPECT_EQ(spans.handler->parent_span_id, server.span_id);
     for (const SpanData* s : {&client, &server}) {
-      EXPECT_EQ(Str(*s, "rpc.system"), "grpc");
-      EXPECT_EQ(Str(*s, "rpc.service"), kService);
-      EXPECT_EQ(Str(*s, "rpc.method"), method);
-      EXPECT_EQ(Str(*s, "network.peer.address"), "127.0.0.1");
-      EXPECT_EQ(Str(*s, "network.transport"), "tcp");
-      EXPECT_EQ(Str(*s, "network.type"), "ipv4");
-      EXPECT_GT(Int(*s, "network.peer.port").value_or(0), 0);
+      EXPECT_EQ(StrAttr(*s, "rpc.system"), "grpc");
+      EXPECT_EQ(StrAttr(*s, "rpc.service"), kService);
+      EXPECT_EQ(StrAttr(*s, "rpc.method"), method);
+      EXPECT_EQ(StrAttr(*s, "network.peer.address"), "127.0.0.1");
+      EXPECT_EQ(StrAttr(*s, "network.transport"), "tcp");
+      EXPECT_EQ(StrAttr(*s, "network.type"), "ipv4");
+      EXPECT_GT(IntAttr(*s, "network.peer.port").value_or(0), 0);
       EXPECT_EQ(s->scope().name, kInstrumentationName);
     }
-    EXPECT_EQ(Str(client, "server.address"), "127.0.0.1");
-    EXPECT_EQ(Int(client, "server.port"), server_->port());
-    EXPECT_EQ(Int(client, "network.peer.port"), server_->port());
-    EXPECT_EQ(Str(server, "client.address"), "127.0.0.1");
-    EXPECT_GT(Int(server, "client.port").value_or(0), 0);
-    EXPECT_NE(Int(server, "client.port"), server_->port());
+    EXPECT_EQ(StrAttr(client, "server.address"), "127.0.0.1");
+    EXPECT_EQ(IntAttr(client, "server.port"), server_->port());
+    EXPECT_EQ(IntAttr(client, "network.peer.port"), server_->port());
+    EXPECT_EQ(StrAttr(server, "client.address"), "127.0.0.1");
+    EXPECT_GT(IntAttr(server, "client.port").value_or(0), 0);
+    EXPECT_NE(IntAttr(server, "client.port"), server_->port());
   }
 
   std::shared_ptr<sdk::trace::InMemorySpanStore> store_;
@@ -358,9 +345,9 @@ TEST_F(GrpcInstrumentationTest, UnaryCallIsTracedAcrossClientAndServer) {
   const SpanData& server = *spans.server;
   EXPECT_FALSE(client.has_parent());  // no current span on the caller's side
   for (const SpanData* s : {&client, &server}) {
-    EXPECT_EQ(Int(*s, "rpc.grpc.status_code"), 0);
+    EXPECT_EQ(IntAttr(*s, "rpc.grpc.status_code"), 0);
     EXPECT_EQ(s->status_code, StatusCode::kUnset);
-    EXPECT_EQ(Find(*s, "error.type"), nullptr);
+    EXPECT_EQ(FindAttr(*s, "error.type"), nullptr);
   }
 
   // The metadata carried the client span; the handler ran with the server span current.
@@ -417,13 +404,13 @@ TEST_F(GrpcInstrumentationTest, NotFoundIsAClientErrorOnly) {
   ExpectLinked(spans, kEchoName, "Echo");
   const SpanData& client = *spans.client;
   const SpanData& server = *spans.server;
-  EXPECT_EQ(Int(client, "rpc.grpc.status_code"), 5);
+  EXPECT_EQ(IntAttr(client, "rpc.grpc.status_code"), 5);
   EXPECT_EQ(client.status_code, StatusCode::kError);
   EXPECT_EQ(client.status_message, "failed: missing");
-  EXPECT_EQ(Str(client, "error.type"), "NOT_FOUND");
-  EXPECT_EQ(Int(server, "rpc.grpc.status_code"), 5);
+  EXPECT_EQ(StrAttr(client, "error.type"), "NOT_FOUND");
+  EXPECT_EQ(IntAttr(server, "rpc.grpc.status_code"), 5);
   EXPECT_EQ(server.status_code, StatusCode::kUnset);
-  EXPECT_EQ(Find(server, "error.type"), nullptr);
+  EXPECT_EQ(FindAttr(server, "error.type"), nullptr);
 }
 
 TEST_F(GrpcInstrumentationTest, InternalIsAnErrorOnBothSides) {
@@ -431,10 +418,10 @@ TEST_F(GrpcInstrumentationTest, InternalIsAnErrorOnBothSides) {
   CallSpans spans = Sort(store_->Take());
   ExpectLinked(spans, kEchoName, "Echo");
   for (const SpanData* s : {&*spans.client, &*spans.server}) {
-    EXPECT_EQ(Int(*s, "rpc.grpc.status_code"), 13);
+    EXPECT_EQ(IntAttr(*s, "rpc.grpc.status_code"), 13);
     EXPECT_EQ(s->status_code, StatusCode::kError);
     EXPECT_EQ(s->status_message, "failed: boom");
-    EXPECT_EQ(Str(*s, "error.type"), "INTERNAL");
+    EXPECT_EQ(StrAttr(*s, "error.type"), "INTERNAL");
   }
 }
 
@@ -459,8 +446,8 @@ TEST_F(GrpcInstrumentationTest, ServerStreamingCallEndsAtTheFinalStatus) {
   CallSpans spans = Sort(all);
   ASSERT_TRUE(spans.client);
   ExpectLinked(spans, kStreamName, "Stream");
-  EXPECT_EQ(Int(*spans.client, "rpc.grpc.status_code"), 0);
-  EXPECT_EQ(Int(*spans.server, "rpc.grpc.status_code"), 0);
+  EXPECT_EQ(IntAttr(*spans.client, "rpc.grpc.status_code"), 0);
+  EXPECT_EQ(IntAttr(*spans.server, "rpc.grpc.status_code"), 0);
   EXPECT_LE(spans.server->end_time_unix_nano, spans.client->end_time_unix_nano);
 
   std::vector<HandlerCall> calls = log_.Calls();
@@ -480,7 +467,7 @@ TEST_F(GrpcInstrumentationTest, ServerStreamingErrorStatus) {
   CallSpans spans = Sort(store_->Take());
   ExpectLinked(spans, kStreamName, "Stream");
   for (const SpanData* s : {&*spans.client, &*spans.server}) {
-    EXPECT_EQ(Int(*s, "rpc.grpc.status_code"), 14);
+    EXPECT_EQ(IntAttr(*s, "rpc.grpc.status_code"), 14);
     EXPECT_EQ(s->status_code, StatusCode::kError);
     EXPECT_EQ(s->status_message, "stream failed");
   }
@@ -496,19 +483,19 @@ TEST_F(GrpcInstrumentationTest, UnimplementedMethod) {
   ASSERT_TRUE(spans.client && spans.server);
   const SpanData& client = *spans.client;
   EXPECT_EQ(client.name, "adot.test.grpc.UnregisteredService/Echo");
-  EXPECT_EQ(Str(client, "rpc.service"), "adot.test.grpc.UnregisteredService");
-  EXPECT_EQ(Int(client, "rpc.grpc.status_code"), 12);
+  EXPECT_EQ(StrAttr(client, "rpc.service"), "adot.test.grpc.UnregisteredService");
+  EXPECT_EQ(IntAttr(client, "rpc.grpc.status_code"), 12);
   EXPECT_EQ(client.status_code, StatusCode::kError);
-  EXPECT_EQ(Str(client, "error.type"), "UNIMPLEMENTED");
+  EXPECT_EQ(StrAttr(client, "error.type"), "UNIMPLEMENTED");
   // The sync server does not tell its interceptors which unknown method was called.
   const SpanData& server = *spans.server;
   EXPECT_EQ(server.name, "grpc");
   EXPECT_EQ(server.parent_span_id, client.span_id);
-  EXPECT_EQ(Str(server, "rpc.system"), "grpc");
-  EXPECT_EQ(Find(server, "rpc.method"), nullptr);
-  EXPECT_EQ(Int(server, "rpc.grpc.status_code"), 12);
+  EXPECT_EQ(StrAttr(server, "rpc.system"), "grpc");
+  EXPECT_EQ(FindAttr(server, "rpc.method"), nullptr);
+  EXPECT_EQ(IntAttr(server, "rpc.grpc.status_code"), 12);
   EXPECT_EQ(server.status_code, StatusCode::kError);  // a server error
-  EXPECT_EQ(Str(server, "error.type"), "UNIMPLEMENTED");
+  EXPECT_EQ(StrAttr(server, "error.type"), "UNIMPLEMENTED");
 }
 
 TEST_F(GrpcInstrumentationTest, MixedCaseKeysOfOtherPropagatorsAreSentLowerCase) {
@@ -535,8 +522,8 @@ TEST_F(GrpcInstrumentationTest, WithoutATargetTheServerIsThePeer) {
   ASSERT_TRUE(stub->Echo(context.get(), Request("t"), &response).ok());
   CallSpans spans = Sort(store_->Take());
   ASSERT_TRUE(spans.client);
-  EXPECT_EQ(Str(*spans.client, "server.address"), "127.0.0.1");
-  EXPECT_EQ(Int(*spans.client, "server.port"), server_->port());
+  EXPECT_EQ(StrAttr(*spans.client, "server.address"), "127.0.0.1");
+  EXPECT_EQ(IntAttr(*spans.client, "server.port"), server_->port());
 }
 
 // A propagator writing what gRPC refuses (it aborts the process on such metadata).
@@ -579,7 +566,7 @@ TEST_F(GrpcInstrumentationTest, CallbackServerMethodRunsWithTheServerSpanCurrent
   std::vector<SpanData> all = store_->Take();
   std::optional<SpanData> client, server_span, handler;
   for (const SpanData& s : all)
-    if (s.kind == SpanKind::kClient && Int(s, "server.port") == server.port()) client = s;
+    if (s.kind == SpanKind::kClient && IntAttr(s, "server.port") == server.port()) client = s;
   ASSERT_TRUE(client);
   for (const SpanData& s : all)
     if (s.kind == SpanKind::kServer && s.trace_id == client->trace_id) server_span = s;
@@ -588,7 +575,7 @@ TEST_F(GrpcInstrumentationTest, CallbackServerMethodRunsWithTheServerSpanCurrent
     if (s.name == "handler-work" && s.parent_span_id == server_span->span_id) handler = s;
   EXPECT_TRUE(handler.has_value());
   EXPECT_EQ(server_span->parent_span_id, client->span_id);
-  EXPECT_EQ(Int(*server_span, "rpc.grpc.status_code"), 0);
+  EXPECT_EQ(IntAttr(*server_span, "rpc.grpc.status_code"), 0);
   std::vector<HandlerCall> calls = log.Calls();
   ASSERT_EQ(calls.size(), 1u);
   EXPECT_EQ(calls[0].current.span_id(), server_span->span_id);

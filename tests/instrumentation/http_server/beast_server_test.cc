@@ -30,9 +30,9 @@ using asio::ip::tcp;
 using api::trace::SpanKind;
 using api::trace::StatusCode;
 using http_server::testing::ExceptionAttr;
-using http_server::testing::Has;
-using http_server::testing::Int;
-using http_server::testing::Str;
+using http_server::testing::HasAttr;
+using http_server::testing::IntAttr;
+using http_server::testing::StrAttr;
 using instrumentation::testing::MetricsSdk;
 using instrumentation::testing::PointInt;
 using instrumentation::testing::PointKeys;
@@ -192,20 +192,20 @@ TEST_F(BeastServerTest, SpanNamedByRouteWithAttributes) {
   auto s = OnlyOfKind(spans, SpanKind::kServer);
   EXPECT_EQ(s.name, "GET /api/pets/:id");
   EXPECT_EQ(s.scope().name, kInstrumentationName);
-  EXPECT_EQ(Str(s, "http.request.method"), "GET");
-  EXPECT_EQ(Str(s, "http.route"), "/api/pets/:id");
-  EXPECT_EQ(Str(s, "url.path"), "/api/pets/42");
-  EXPECT_EQ(Str(s, "url.query"), "color=blue");
-  EXPECT_EQ(Str(s, "url.scheme"), "http");
-  EXPECT_EQ(Int(s, "http.response.status_code"), 200);
-  EXPECT_EQ(Str(s, "server.address"), "127.0.0.1");
-  EXPECT_EQ(Int(s, "server.port"), server_.port());
-  EXPECT_EQ(Str(s, "client.address"), "127.0.0.1");
-  EXPECT_GT(Int(s, "client.port"), 0);
-  EXPECT_EQ(Str(s, "network.peer.address"), "127.0.0.1");
-  EXPECT_EQ(Int(s, "network.peer.port"), Int(s, "client.port"));
-  EXPECT_EQ(Str(s, "network.protocol.version"), "1.1");
-  EXPECT_EQ(Str(s, "user_agent.original"), "adot-test/1.0");
+  EXPECT_EQ(StrAttr(s, "http.request.method"), "GET");
+  EXPECT_EQ(StrAttr(s, "http.route"), "/api/pets/:id");
+  EXPECT_EQ(StrAttr(s, "url.path"), "/api/pets/42");
+  EXPECT_EQ(StrAttr(s, "url.query"), "color=blue");
+  EXPECT_EQ(StrAttr(s, "url.scheme"), "http");
+  EXPECT_EQ(IntAttr(s, "http.response.status_code"), 200);
+  EXPECT_EQ(StrAttr(s, "server.address"), "127.0.0.1");
+  EXPECT_EQ(IntAttr(s, "server.port"), server_.port());
+  EXPECT_EQ(StrAttr(s, "client.address"), "127.0.0.1");
+  EXPECT_GT(IntAttr(s, "client.port"), 0);
+  EXPECT_EQ(StrAttr(s, "network.peer.address"), "127.0.0.1");
+  EXPECT_EQ(IntAttr(s, "network.peer.port"), IntAttr(s, "client.port"));
+  EXPECT_EQ(StrAttr(s, "network.protocol.version"), "1.1");
+  EXPECT_EQ(StrAttr(s, "user_agent.original"), "adot-test/1.0");
   EXPECT_EQ(s.status_code, StatusCode::kUnset);
   EXPECT_FALSE(s.has_parent());
 }
@@ -248,8 +248,8 @@ TEST_F(BeastServerTest, UnknownMethodIsOther) {
   EXPECT_EQ(res.result_int(), 200u);
   auto s = OnlyServerSpan();
   EXPECT_EQ(s.name, "HTTP /api/pets/:id");
-  EXPECT_EQ(Str(s, "http.request.method"), "_OTHER");
-  EXPECT_EQ(Str(s, "http.request.method_original"), "FOO");
+  EXPECT_EQ(StrAttr(s, "http.request.method"), "_OTHER");
+  EXPECT_EQ(StrAttr(s, "http.request.method_original"), "FOO");
 }
 
 TEST_F(BeastServerTest, NotFoundWithoutRoute) {
@@ -257,8 +257,8 @@ TEST_F(BeastServerTest, NotFoundWithoutRoute) {
   EXPECT_EQ(res.result_int(), 404u);
   auto s = OnlyServerSpan();
   EXPECT_EQ(s.name, "GET");
-  EXPECT_FALSE(Has(s, "http.route"));
-  EXPECT_EQ(Int(s, "http.response.status_code"), 404);
+  EXPECT_FALSE(HasAttr(s, "http.route"));
+  EXPECT_EQ(IntAttr(s, "http.response.status_code"), 404);
   EXPECT_EQ(s.status_code, StatusCode::kUnset);
 }
 
@@ -267,7 +267,7 @@ TEST_F(BeastServerTest, ServerErrorStatusIsAnError) {
   EXPECT_EQ(res.result_int(), 503u);
   auto s = OnlyServerSpan();
   EXPECT_EQ(s.status_code, StatusCode::kError);
-  EXPECT_EQ(Str(s, "error.type"), "503");
+  EXPECT_EQ(StrAttr(s, "error.type"), "503");
 }
 
 TEST_F(BeastServerTest, ExceptionIsRecordedAndRethrown) {
@@ -277,17 +277,17 @@ TEST_F(BeastServerTest, ExceptionIsRecordedAndRethrown) {
   auto s = OnlyServerSpan();
   EXPECT_EQ(s.name, "GET /throw");
   EXPECT_EQ(s.status_code, StatusCode::kError);
-  EXPECT_EQ(Str(s, "error.type"), "std::runtime_error");
+  EXPECT_EQ(StrAttr(s, "error.type"), "std::runtime_error");
   EXPECT_EQ(ExceptionAttr(s, "exception.type"), "std::runtime_error");
   EXPECT_EQ(ExceptionAttr(s, "exception.message"), "boom");
-  EXPECT_FALSE(Has(s, "http.response.status_code"));  // no response came out of the handler
+  EXPECT_FALSE(HasAttr(s, "http.response.status_code"));  // no response came out of the handler
 }
 
 TEST_F(BeastServerTest, RouteSetInsideTheHandler) {
   Send(server_.port(), Get("/late/abc"));
   auto s = OnlyServerSpan();
   EXPECT_EQ(s.name, "GET /late/{name}");
-  EXPECT_EQ(Str(s, "http.route"), "/late/{name}");
+  EXPECT_EQ(StrAttr(s, "http.route"), "/late/{name}");
 }
 
 TEST_F(BeastServerTest, Http10AndHostHeader) {
@@ -296,9 +296,9 @@ TEST_F(BeastServerTest, Http10AndHostHeader) {
   Response res = Send(server_.port(), req);
   EXPECT_EQ(res.result_int(), 200u);
   auto s = OnlyOfKind(Spans(), SpanKind::kServer);
-  EXPECT_EQ(Str(s, "network.protocol.version"), "1.0");
-  EXPECT_EQ(Str(s, "server.address"), "pets.example");
-  EXPECT_EQ(Int(s, "server.port"), 80);
+  EXPECT_EQ(StrAttr(s, "network.protocol.version"), "1.0");
+  EXPECT_EQ(StrAttr(s, "server.address"), "pets.example");
+  EXPECT_EQ(IntAttr(s, "server.port"), 80);
 }
 
 TEST_F(BeastServerTest, WithoutSdkTheServerBehavesTheSame) {
@@ -335,9 +335,9 @@ TEST_F(BeastServerTest, GarbageRequestsDoNotCrash) {
   EXPECT_FALSE(ec) << ec.message();
   EXPECT_EQ(res.result_int(), 404u);
   auto s = OnlyServerSpan();
-  EXPECT_EQ(Str(s, "http.request.method"), "_OTHER");
-  EXPECT_EQ(Str(s, "http.request.method_original"), "get");
-  EXPECT_EQ(Str(s, "server.address"), "127.0.0.1");  // nothing usable: the local endpoint
+  EXPECT_EQ(StrAttr(s, "http.request.method"), "_OTHER");
+  EXPECT_EQ(StrAttr(s, "http.request.method_original"), "get");
+  EXPECT_EQ(StrAttr(s, "server.address"), "127.0.0.1");  // nothing usable: the local endpoint
   EXPECT_FALSE(s.has_parent());
 }
 
@@ -431,7 +431,7 @@ TEST_F(BeastServerTest, AsynchronousHandlerEndsTheSpanLater) {
   auto spans = Spans();
   auto s = OnlyOfKind(spans, SpanKind::kServer);
   EXPECT_EQ(s.name, "GET /async/:op");
-  EXPECT_EQ(Int(s, "http.response.status_code"), 202);
+  EXPECT_EQ(IntAttr(s, "http.response.status_code"), 202);
   EXPECT_EQ(s.trace_id.ToHex(), http_server::testing::kTraceId);
   EXPECT_GE(s.end_time_unix_nano - s.start_time_unix_nano, 20'000'000u);
   int children = 0;

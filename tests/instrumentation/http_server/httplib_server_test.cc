@@ -28,9 +28,9 @@ namespace {
 using api::trace::SpanKind;
 using api::trace::StatusCode;
 using http_server::testing::ExceptionAttr;
-using http_server::testing::Has;
-using http_server::testing::Int;
-using http_server::testing::Str;
+using http_server::testing::HasAttr;
+using http_server::testing::IntAttr;
+using http_server::testing::StrAttr;
 using instrumentation::testing::MetricsSdk;
 using instrumentation::testing::PointInt;
 using instrumentation::testing::PointKeys;
@@ -153,22 +153,22 @@ TEST_F(HttplibServerTest, SpanNamedByRouteTemplateWithAttributes) {
   EXPECT_EQ(s.name, R"(GET /api/pets/(\d+))");
   EXPECT_EQ(s.kind, SpanKind::kServer);
   EXPECT_EQ(s.scope().name, kInstrumentationName);
-  EXPECT_EQ(Str(s, "http.request.method"), "GET");
-  EXPECT_EQ(Str(s, "http.route"), R"(/api/pets/(\d+))");
-  EXPECT_EQ(Str(s, "url.path"), "/api/pets/42");
-  EXPECT_EQ(Str(s, "url.query"), "color=blue&sig=REDACTED");
-  EXPECT_EQ(Str(s, "url.scheme"), "http");
-  EXPECT_EQ(Int(s, "http.response.status_code"), 200);
-  EXPECT_EQ(Str(s, "server.address"), "127.0.0.1");  // from Host: 127.0.0.1:<port>
-  EXPECT_EQ(Int(s, "server.port"), port_);
-  EXPECT_EQ(Str(s, "client.address"), "127.0.0.1");
-  EXPECT_GT(Int(s, "client.port"), 0);
-  EXPECT_EQ(Str(s, "network.peer.address"), "127.0.0.1");
-  EXPECT_EQ(Int(s, "network.peer.port"), Int(s, "client.port"));
-  EXPECT_EQ(Str(s, "network.protocol.version"), "1.1");
-  EXPECT_EQ(Str(s, "user_agent.original"), "adot-test/1.0");
+  EXPECT_EQ(StrAttr(s, "http.request.method"), "GET");
+  EXPECT_EQ(StrAttr(s, "http.route"), R"(/api/pets/(\d+))");
+  EXPECT_EQ(StrAttr(s, "url.path"), "/api/pets/42");
+  EXPECT_EQ(StrAttr(s, "url.query"), "color=blue&sig=REDACTED");
+  EXPECT_EQ(StrAttr(s, "url.scheme"), "http");
+  EXPECT_EQ(IntAttr(s, "http.response.status_code"), 200);
+  EXPECT_EQ(StrAttr(s, "server.address"), "127.0.0.1");  // from Host: 127.0.0.1:<port>
+  EXPECT_EQ(IntAttr(s, "server.port"), port_);
+  EXPECT_EQ(StrAttr(s, "client.address"), "127.0.0.1");
+  EXPECT_GT(IntAttr(s, "client.port"), 0);
+  EXPECT_EQ(StrAttr(s, "network.peer.address"), "127.0.0.1");
+  EXPECT_EQ(IntAttr(s, "network.peer.port"), IntAttr(s, "client.port"));
+  EXPECT_EQ(StrAttr(s, "network.protocol.version"), "1.1");
+  EXPECT_EQ(StrAttr(s, "user_agent.original"), "adot-test/1.0");
   EXPECT_EQ(s.status_code, StatusCode::kUnset);
-  EXPECT_FALSE(Has(s, "error.type"));
+  EXPECT_FALSE(HasAttr(s, "error.type"));
   // No incoming context: a new trace.
   EXPECT_FALSE(s.has_parent());
   EXPECT_TRUE(s.trace_id.IsValid());
@@ -247,8 +247,8 @@ TEST_F(HttplibServerTest, UnroutedRequestIsNamedByMethodOnly) {
   ASSERT_TRUE(client.Get("/plain"));
   auto s = OnlyServerSpan();
   EXPECT_EQ(s.name, "GET");
-  EXPECT_FALSE(Has(s, "http.route"));
-  EXPECT_EQ(Str(s, "url.path"), "/plain");
+  EXPECT_FALSE(HasAttr(s, "http.route"));
+  EXPECT_EQ(StrAttr(s, "url.path"), "/plain");
 }
 
 TEST_F(HttplibServerTest, HandlerCanSetTheRoute) {
@@ -258,7 +258,7 @@ TEST_F(HttplibServerTest, HandlerCanSetTheRoute) {
   EXPECT_EQ(res->body, "routed");
   auto s = OnlyServerSpan();
   EXPECT_EQ(s.name, "GET /self/{rest}");
-  EXPECT_EQ(Str(s, "http.route"), "/self/{rest}");
+  EXPECT_EQ(StrAttr(s, "http.route"), "/self/{rest}");
 }
 
 TEST_F(HttplibServerTest, NotFoundIsNotAnError) {
@@ -268,9 +268,9 @@ TEST_F(HttplibServerTest, NotFoundIsNotAnError) {
   EXPECT_EQ(res->status, 404);
   auto s = OnlyServerSpan();
   EXPECT_EQ(s.name, "GET");
-  EXPECT_EQ(Int(s, "http.response.status_code"), 404);
+  EXPECT_EQ(IntAttr(s, "http.response.status_code"), 404);
   EXPECT_EQ(s.status_code, StatusCode::kUnset);
-  EXPECT_FALSE(Has(s, "error.type"));
+  EXPECT_FALSE(HasAttr(s, "error.type"));
 }
 
 TEST_F(HttplibServerTest, ServerErrorStatusIsAnError) {
@@ -280,9 +280,9 @@ TEST_F(HttplibServerTest, ServerErrorStatusIsAnError) {
   EXPECT_EQ(res->status, 503);
   auto s = OnlyServerSpan();
   EXPECT_EQ(s.name, "GET /unavailable");
-  EXPECT_EQ(Int(s, "http.response.status_code"), 503);
+  EXPECT_EQ(IntAttr(s, "http.response.status_code"), 503);
   EXPECT_EQ(s.status_code, StatusCode::kError);
-  EXPECT_EQ(Str(s, "error.type"), "503");
+  EXPECT_EQ(StrAttr(s, "error.type"), "503");
 }
 
 TEST_F(HttplibServerTest, ExceptionIsRecordedAndTheClientGets500) {
@@ -293,10 +293,10 @@ TEST_F(HttplibServerTest, ExceptionIsRecordedAndTheClientGets500) {
   EXPECT_EQ(res->get_header_value("EXCEPTION_WHAT"), "boom");  // httplib's own behaviour
   auto s = OnlyServerSpan();
   EXPECT_EQ(s.name, "GET /throw");
-  EXPECT_EQ(Int(s, "http.response.status_code"), 500);
+  EXPECT_EQ(IntAttr(s, "http.response.status_code"), 500);
   EXPECT_EQ(s.status_code, StatusCode::kError);
   EXPECT_EQ(s.status_message, "boom");
-  EXPECT_EQ(Str(s, "error.type"), "std::runtime_error");
+  EXPECT_EQ(StrAttr(s, "error.type"), "std::runtime_error");
   EXPECT_EQ(ExceptionAttr(s, "exception.type"), "std::runtime_error");
   EXPECT_EQ(ExceptionAttr(s, "exception.message"), "boom");
 }
@@ -316,7 +316,7 @@ TEST_F(HttplibAppExceptionHandlerTest, ApplicationsExceptionHandlerAnswers) {
   EXPECT_EQ(res->status, 418);
   EXPECT_EQ(res->body, "app handled it");
   auto s = OnlyServerSpan();
-  EXPECT_EQ(Int(s, "http.response.status_code"), 418);
+  EXPECT_EQ(IntAttr(s, "http.response.status_code"), 418);
   EXPECT_EQ(s.status_code, StatusCode::kError);
   EXPECT_EQ(ExceptionAttr(s, "exception.type"), "std::runtime_error");
 }
@@ -329,8 +329,8 @@ TEST_F(HttplibServerTest, PostWithContentReader) {
   EXPECT_EQ(res->body, "{\"name\":\"rex\"}");
   auto s = OnlyServerSpan();
   EXPECT_EQ(s.name, "POST /api/pets");
-  EXPECT_EQ(Str(s, "http.request.method"), "POST");
-  EXPECT_EQ(Int(s, "http.response.status_code"), 201);
+  EXPECT_EQ(StrAttr(s, "http.request.method"), "POST");
+  EXPECT_EQ(IntAttr(s, "http.response.status_code"), 201);
 }
 
 TEST_F(HttplibServerTest, ApplicationsPreRoutingHandlerRunsInsideTheSpan) {
@@ -340,7 +340,7 @@ TEST_F(HttplibServerTest, ApplicationsPreRoutingHandlerRunsInsideTheSpan) {
   EXPECT_EQ(res->status, 202);
   auto s = OnlyServerSpan();
   EXPECT_EQ(s.name, "GET");
-  EXPECT_EQ(Int(s, "http.response.status_code"), 202);
+  EXPECT_EQ(IntAttr(s, "http.response.status_code"), 202);
 }
 
 TEST_F(HttplibServerTest, ForwardedForGivesTheClientAddress) {
@@ -348,10 +348,10 @@ TEST_F(HttplibServerTest, ForwardedForGivesTheClientAddress) {
   ASSERT_TRUE(client.Get("/plain", {{"X-Forwarded-For", "203.0.113.7, 10.0.0.1"},
                                     {"X-Forwarded-Proto", "https"}}));
   auto s = OnlyServerSpan();
-  EXPECT_EQ(Str(s, "client.address"), "203.0.113.7");
-  EXPECT_FALSE(Has(s, "client.port"));
-  EXPECT_EQ(Str(s, "network.peer.address"), "127.0.0.1");
-  EXPECT_EQ(Str(s, "url.scheme"), "https");
+  EXPECT_EQ(StrAttr(s, "client.address"), "203.0.113.7");
+  EXPECT_FALSE(HasAttr(s, "client.port"));
+  EXPECT_EQ(StrAttr(s, "network.peer.address"), "127.0.0.1");
+  EXPECT_EQ(StrAttr(s, "url.scheme"), "https");
 }
 
 TEST_F(HttplibServerTest, FilteredRequestsGetNoSpan) {
@@ -426,13 +426,13 @@ TEST_F(HttplibServerTest, MalformedRequestsDoNotBreakTheServer) {
   EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
   auto s = OnlyServerSpan();
   EXPECT_FALSE(s.has_parent());
-  EXPECT_EQ(Str(s, "server.address"), "127.0.0.1");  // the local endpoint
-  EXPECT_EQ(Str(s, "client.address"), "127.0.0.1");
-  EXPECT_EQ(Str(s, "url.query"), "%zz");
+  EXPECT_EQ(StrAttr(s, "server.address"), "127.0.0.1");  // the local endpoint
+  EXPECT_EQ(StrAttr(s, "client.address"), "127.0.0.1");
+  EXPECT_EQ(StrAttr(s, "url.query"), "%zz");
   // HTTP/1.0 requests are described as such.
   answer = SendRaw(port_, "GET /plain HTTP/1.0\r\n\r\n");
   EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
-  EXPECT_EQ(Str(OnlyServerSpan(), "network.protocol.version"), "1.0");
+  EXPECT_EQ(StrAttr(OnlyServerSpan(), "network.protocol.version"), "1.0");
   // And the server still serves normal requests.
   auto client = Client();
   auto res = client.Get("/api/pets/1");

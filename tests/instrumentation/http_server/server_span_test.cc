@@ -39,9 +39,9 @@ namespace {
 using api::trace::SpanKind;
 using api::trace::StatusCode;
 using testing::ExceptionAttr;
-using testing::Has;
-using testing::Int;
-using testing::Str;
+using testing::HasAttr;
+using testing::IntAttr;
+using testing::StrAttr;
 using instrumentation::testing::CollectedHistogram;
 using instrumentation::testing::ExpectedBoundaries;
 using instrumentation::testing::MetricsSdk;
@@ -77,23 +77,23 @@ TEST_F(ServerSpanTest, AttributesOfARequest) {
   auto s = OnlyServerSpan();
   EXPECT_EQ(s.name, "GET /api/pets/:id");
   EXPECT_EQ(s.scope().name, "test.http");
-  EXPECT_EQ(Str(s, "http.request.method"), "GET");
-  EXPECT_FALSE(Has(s, "http.request.method_original"));
-  EXPECT_EQ(Str(s, "url.scheme"), "http");
-  EXPECT_EQ(Str(s, "url.path"), "/api/pets/7");
-  EXPECT_EQ(Str(s, "url.query"), "color=blue");
-  EXPECT_EQ(Str(s, "http.route"), "/api/pets/:id");
-  EXPECT_EQ(Str(s, "server.address"), "shop.example");
-  EXPECT_EQ(Int(s, "server.port"), 8443);
-  EXPECT_EQ(Str(s, "client.address"), "10.1.2.3");
-  EXPECT_EQ(Int(s, "client.port"), 50000);
-  EXPECT_EQ(Str(s, "network.peer.address"), "10.1.2.3");
-  EXPECT_EQ(Int(s, "network.peer.port"), 50000);
-  EXPECT_EQ(Str(s, "network.protocol.version"), "1.1");
-  EXPECT_EQ(Str(s, "user_agent.original"), "ua/1");
-  EXPECT_EQ(Int(s, "http.response.status_code"), 200);
+  EXPECT_EQ(StrAttr(s, "http.request.method"), "GET");
+  EXPECT_FALSE(HasAttr(s, "http.request.method_original"));
+  EXPECT_EQ(StrAttr(s, "url.scheme"), "http");
+  EXPECT_EQ(StrAttr(s, "url.path"), "/api/pets/7");
+  EXPECT_EQ(StrAttr(s, "url.query"), "color=blue");
+  EXPECT_EQ(StrAttr(s, "http.route"), "/api/pets/:id");
+  EXPECT_EQ(StrAttr(s, "server.address"), "shop.example");
+  EXPECT_EQ(IntAttr(s, "server.port"), 8443);
+  EXPECT_EQ(StrAttr(s, "client.address"), "10.1.2.3");
+  EXPECT_EQ(IntAttr(s, "client.port"), 50000);
+  EXPECT_EQ(StrAttr(s, "network.peer.address"), "10.1.2.3");
+  EXPECT_EQ(IntAttr(s, "network.peer.port"), 50000);
+  EXPECT_EQ(StrAttr(s, "network.protocol.version"), "1.1");
+  EXPECT_EQ(StrAttr(s, "user_agent.original"), "ua/1");
+  EXPECT_EQ(IntAttr(s, "http.response.status_code"), 200);
   EXPECT_EQ(s.status_code, StatusCode::kUnset);
-  EXPECT_FALSE(Has(s, "error.type"));
+  EXPECT_FALSE(HasAttr(s, "error.type"));
   EXPECT_FALSE(s.has_parent());
 }
 
@@ -101,8 +101,8 @@ TEST_F(ServerSpanTest, ServerAddressFallsBackToTheLocalEndpoint) {
   api::propagation::MapCarrier headers;
   ServerSpan::Start("t", Info(headers)).End(204);
   auto s = OnlyServerSpan();
-  EXPECT_EQ(Str(s, "server.address"), "10.0.0.5");
-  EXPECT_EQ(Int(s, "server.port"), 8080);
+  EXPECT_EQ(StrAttr(s, "server.address"), "10.0.0.5");
+  EXPECT_EQ(IntAttr(s, "server.port"), 8080);
 }
 
 TEST_F(ServerSpanTest, HostWithoutPortTakesTheSchemeDefault) {
@@ -111,8 +111,8 @@ TEST_F(ServerSpanTest, HostWithoutPortTakesTheSchemeDefault) {
   info.scheme = "https";
   ServerSpan::Start("t", info).End(200);
   auto s = OnlyServerSpan();
-  EXPECT_EQ(Str(s, "url.scheme"), "https");
-  EXPECT_EQ(Int(s, "server.port"), 443);
+  EXPECT_EQ(StrAttr(s, "url.scheme"), "https");
+  EXPECT_EQ(IntAttr(s, "server.port"), 443);
 }
 
 TEST_F(ServerSpanTest, ForwardedHeadersDescribeTheOriginalRequest) {
@@ -122,12 +122,12 @@ TEST_F(ServerSpanTest, ForwardedHeadersDescribeTheOriginalRequest) {
                                        {"X-Forwarded-Host", "shop.example"}};
   ServerSpan::Start("t", Info(headers)).End(200);
   auto s = OnlyServerSpan();
-  EXPECT_EQ(Str(s, "client.address"), "203.0.113.7");
-  EXPECT_FALSE(Has(s, "client.port"));  // the proxy's port is not the client's
-  EXPECT_EQ(Str(s, "network.peer.address"), "10.1.2.3");
-  EXPECT_EQ(Str(s, "url.scheme"), "https");
-  EXPECT_EQ(Str(s, "server.address"), "shop.example");
-  EXPECT_EQ(Int(s, "server.port"), 443);
+  EXPECT_EQ(StrAttr(s, "client.address"), "203.0.113.7");
+  EXPECT_FALSE(HasAttr(s, "client.port"));  // the proxy's port is not the client's
+  EXPECT_EQ(StrAttr(s, "network.peer.address"), "10.1.2.3");
+  EXPECT_EQ(StrAttr(s, "url.scheme"), "https");
+  EXPECT_EQ(StrAttr(s, "server.address"), "shop.example");
+  EXPECT_EQ(IntAttr(s, "server.port"), 443);
 }
 
 TEST_F(ServerSpanTest, ForwardedWinsOverXForwarded) {
@@ -136,11 +136,11 @@ TEST_F(ServerSpanTest, ForwardedWinsOverXForwarded) {
       {"X-Forwarded-For", "203.0.113.7"}};
   ServerSpan::Start("t", Info(headers)).End(200);
   auto s = OnlyServerSpan();
-  EXPECT_EQ(Str(s, "client.address"), "2001:db8::9");
-  EXPECT_EQ(Int(s, "client.port"), 4711);
-  EXPECT_EQ(Str(s, "url.scheme"), "https");
-  EXPECT_EQ(Str(s, "server.address"), "a.example");
-  EXPECT_EQ(Int(s, "server.port"), 9443);
+  EXPECT_EQ(StrAttr(s, "client.address"), "2001:db8::9");
+  EXPECT_EQ(IntAttr(s, "client.port"), 4711);
+  EXPECT_EQ(StrAttr(s, "url.scheme"), "https");
+  EXPECT_EQ(StrAttr(s, "server.address"), "a.example");
+  EXPECT_EQ(IntAttr(s, "server.port"), 9443);
 }
 
 TEST_F(ServerSpanTest, ForwardedHeadersCanBeIgnored) {
@@ -150,8 +150,8 @@ TEST_F(ServerSpanTest, ForwardedHeadersCanBeIgnored) {
   options.use_forwarded_headers = false;
   ServerSpan::Start("t", Info(headers), options).End(200);
   auto s = OnlyServerSpan();
-  EXPECT_EQ(Str(s, "client.address"), "10.1.2.3");
-  EXPECT_EQ(Str(s, "url.scheme"), "http");
+  EXPECT_EQ(StrAttr(s, "client.address"), "10.1.2.3");
+  EXPECT_EQ(StrAttr(s, "url.scheme"), "http");
 }
 
 TEST_F(ServerSpanTest, AbsoluteFormTargetGivesServerAddress) {
@@ -162,11 +162,11 @@ TEST_F(ServerSpanTest, AbsoluteFormTargetGivesServerAddress) {
   ServerSpan::Start("t", info).End(200);
   auto s = OnlyServerSpan();
   EXPECT_EQ(s.name, "GET");
-  EXPECT_FALSE(Has(s, "http.route"));
-  EXPECT_EQ(Str(s, "server.address"), "proxy.example");
-  EXPECT_EQ(Int(s, "server.port"), 3128);
-  EXPECT_EQ(Str(s, "url.path"), "/x");
-  EXPECT_EQ(Str(s, "url.query"), "y=1");
+  EXPECT_FALSE(HasAttr(s, "http.route"));
+  EXPECT_EQ(StrAttr(s, "server.address"), "proxy.example");
+  EXPECT_EQ(IntAttr(s, "server.port"), 3128);
+  EXPECT_EQ(StrAttr(s, "url.path"), "/x");
+  EXPECT_EQ(StrAttr(s, "url.query"), "y=1");
 }
 
 TEST_F(ServerSpanTest, UnknownMethodIsOther) {
@@ -176,16 +176,16 @@ TEST_F(ServerSpanTest, UnknownMethodIsOther) {
   ServerSpan::Start("t", info).End(207);
   auto s = OnlyServerSpan();
   EXPECT_EQ(s.name, "HTTP /api/pets/:id");
-  EXPECT_EQ(Str(s, "http.request.method"), "_OTHER");
-  EXPECT_EQ(Str(s, "http.request.method_original"), "PROPFIND");
+  EXPECT_EQ(StrAttr(s, "http.request.method"), "_OTHER");
+  EXPECT_EQ(StrAttr(s, "http.request.method_original"), "PROPFIND");
 
   Options options;
   options.known_methods = {"GET", "PROPFIND"};
   ServerSpan::Start("t", info, options).End(207);
   s = OnlyServerSpan();
   EXPECT_EQ(s.name, "PROPFIND /api/pets/:id");
-  EXPECT_EQ(Str(s, "http.request.method"), "PROPFIND");
-  EXPECT_FALSE(Has(s, "http.request.method_original"));
+  EXPECT_EQ(StrAttr(s, "http.request.method"), "PROPFIND");
+  EXPECT_FALSE(HasAttr(s, "http.request.method_original"));
 }
 
 TEST_F(ServerSpanTest, QuerySecretsAreRedacted) {
@@ -193,7 +193,7 @@ TEST_F(ServerSpanTest, QuerySecretsAreRedacted) {
   RequestInfo info = Info(headers);
   info.target = "/download?X-Amz-Signature=deadbeef&file=a";
   ServerSpan::Start("t", info).End(200);
-  EXPECT_EQ(Str(OnlyServerSpan(), "url.query"), "X-Amz-Signature=REDACTED&file=a");
+  EXPECT_EQ(StrAttr(OnlyServerSpan(), "url.query"), "X-Amz-Signature=REDACTED&file=a");
 }
 
 TEST_F(ServerSpanTest, StatusMapping) {
@@ -206,9 +206,9 @@ TEST_F(ServerSpanTest, StatusMapping) {
                  Case{500, true}, Case{503, true}, Case{600, true}, Case{42, true}}) {
     ServerSpan::Start("t", Info(headers)).End(c.code);
     auto s = OnlyServerSpan();
-    EXPECT_EQ(Int(s, "http.response.status_code"), c.code);
+    EXPECT_EQ(IntAttr(s, "http.response.status_code"), c.code);
     EXPECT_EQ(s.status_code, c.error ? StatusCode::kError : StatusCode::kUnset) << c.code;
-    EXPECT_EQ(Str(s, "error.type"), c.error ? std::to_string(c.code) : "<absent>") << c.code;
+    EXPECT_EQ(StrAttr(s, "error.type"), c.error ? std::to_string(c.code) : "<absent>") << c.code;
   }
 }
 
@@ -226,8 +226,8 @@ TEST_F(ServerSpanTest, ExceptionIsRecordedAndMakesTheSpanAnError) {
   EXPECT_EQ(ExceptionAttr(s, "exception.message"), "bad pet id");
   EXPECT_EQ(s.status_code, StatusCode::kError);
   EXPECT_EQ(s.status_message, "bad pet id");
-  EXPECT_EQ(Str(s, "error.type"), "std::invalid_argument");
-  EXPECT_EQ(Int(s, "http.response.status_code"), 400);
+  EXPECT_EQ(StrAttr(s, "error.type"), "std::invalid_argument");
+  EXPECT_EQ(IntAttr(s, "http.response.status_code"), 400);
 }
 
 TEST_F(ServerSpanTest, NonStandardExceptionsAreNamedByType) {
@@ -242,16 +242,16 @@ TEST_F(ServerSpanTest, NonStandardExceptionsAreNamedByType) {
   span.End(0);
   auto s = OnlyServerSpan();
   EXPECT_EQ(ExceptionAttr(s, "exception.type"), "int");
-  EXPECT_EQ(Str(s, "error.type"), "int");
-  EXPECT_FALSE(Has(s, "http.response.status_code"));
+  EXPECT_EQ(StrAttr(s, "error.type"), "int");
+  EXPECT_FALSE(HasAttr(s, "http.response.status_code"));
 }
 
 TEST_F(ServerSpanTest, EndWithError) {
   api::propagation::MapCarrier headers;
   ServerSpan::Start("t", Info(headers)).EndWithError("connection_reset", 200);
   auto s = OnlyServerSpan();
-  EXPECT_EQ(Str(s, "error.type"), "connection_reset");
-  EXPECT_EQ(Int(s, "http.response.status_code"), 200);
+  EXPECT_EQ(StrAttr(s, "error.type"), "connection_reset");
+  EXPECT_EQ(IntAttr(s, "http.response.status_code"), 200);
   EXPECT_EQ(s.status_code, StatusCode::kError);
 }
 
@@ -266,7 +266,7 @@ TEST_F(ServerSpanTest, SetRouteRenames) {
   span.SetRoute("/after/end");  // ignored
   auto s = OnlyServerSpan();
   EXPECT_EQ(s.name, "GET /api/pets/{id}");
-  EXPECT_EQ(Str(s, "http.route"), "/api/pets/{id}");
+  EXPECT_EQ(StrAttr(s, "http.route"), "/api/pets/{id}");
 }
 
 TEST_F(ServerSpanTest, ParentIsExtractedFromTheHeaders) {
@@ -344,7 +344,7 @@ TEST_F(ServerSpanTest, MovedSpanEndsOnceAndDestructionEndsIt) {
     EXPECT_FALSE(c.ended());
   }  // c destroyed: ends without a status code
   auto s = OnlyServerSpan();
-  EXPECT_FALSE(Has(s, "http.response.status_code"));
+  EXPECT_FALSE(HasAttr(s, "http.response.status_code"));
   EXPECT_EQ(s.status_code, StatusCode::kUnset);
 
   // Assigning over an open span ends it first.
@@ -355,7 +355,7 @@ TEST_F(ServerSpanTest, MovedSpanEndsOnceAndDestructionEndsIt) {
   d.End(500);  // already ended: nothing
   auto spans = Spans();
   ASSERT_EQ(spans.size(), 2u);
-  EXPECT_EQ(Int(spans[1], "http.response.status_code"), 200);
+  EXPECT_EQ(IntAttr(spans[1], "http.response.status_code"), 200);
 }
 
 TEST_F(ServerSpanTest, GarbageRequestsDoNotCrash) {
@@ -371,15 +371,15 @@ TEST_F(ServerSpanTest, GarbageRequestsDoNotCrash) {
   info.headers = &headers;
   ServerSpan::Start("t", info).End(-5);
   auto s = OnlyServerSpan();
-  EXPECT_EQ(Str(s, "http.request.method"), "_OTHER");
+  EXPECT_EQ(StrAttr(s, "http.request.method"), "_OTHER");
   EXPECT_FALSE(s.has_parent());
-  EXPECT_FALSE(Has(s, "server.address"));
-  EXPECT_FALSE(Has(s, "user_agent.original"));
-  EXPECT_FALSE(Has(s, "http.response.status_code"));
+  EXPECT_FALSE(HasAttr(s, "server.address"));
+  EXPECT_FALSE(HasAttr(s, "user_agent.original"));
+  EXPECT_FALSE(HasAttr(s, "http.response.status_code"));
 
   RequestInfo empty;  // no headers at all
   ServerSpan::Start("t", empty).End(200);
-  EXPECT_EQ(Str(OnlyServerSpan(), "url.path"), "");
+  EXPECT_EQ(StrAttr(OnlyServerSpan(), "url.path"), "");
 }
 
 TEST_F(ServerSpanTest, WithoutSdkNothingIsRecordedButTheContextPassesThrough) {

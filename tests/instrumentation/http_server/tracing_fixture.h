@@ -16,6 +16,7 @@
 #include "adot/sdk/propagation/xray.h"
 #include "adot/sdk/trace/in_memory_exporter.h"
 #include "adot/sdk/trace/tracer_provider.h"
+#include "support/span_test_util.h"
 
 namespace adot::instrumentation::http_server::testing {
 
@@ -72,37 +73,11 @@ class TracingTest : public ::testing::Test {
   std::shared_ptr<sdk::trace::TracerProvider> provider_;
 };
 
-inline const sdk::OwnedAttributeValue* FindAttr(const sdk::OwnedAttributes& attrs,
-                                                std::string_view key) {
-  for (const auto& kv : attrs)
-    if (kv.key == key) return &kv.value;
-  return nullptr;
-}
-// The string attribute key, or "<absent>" / "<not a string>".
-inline std::string Str(const SpanData& span, std::string_view key) {
-  const auto* v = FindAttr(span.attributes, key);
-  if (!v) return "<absent>";
-  if (const auto* s = std::get_if<std::string>(v)) return *s;
-  return "<not a string>";
-}
-// The int attribute key, or -1.
-inline int64_t Int(const SpanData& span, std::string_view key) {
-  const auto* v = FindAttr(span.attributes, key);
-  if (const auto* i = v ? std::get_if<int64_t>(v) : nullptr) return *i;
-  return -1;
-}
-inline bool Has(const SpanData& span, std::string_view key) {
-  return FindAttr(span.attributes, key) != nullptr;
-}
-// An attribute of the span's "exception" event, or "<absent>".
-inline std::string ExceptionAttr(const SpanData& span, std::string_view key) {
-  for (const auto& event : span.events) {
-    if (event.name != "exception") continue;
-    const auto* v = FindAttr(event.attributes, key);
-    if (const auto* s = v ? std::get_if<std::string>(v) : nullptr) return *s;
-  }
-  return "<absent>";
-}
+using adot::test::ExceptionAttr;
+using adot::test::FindAttr;
+using adot::test::HasAttr;
+using adot::test::IntAttr;
+using adot::test::StrAttr;
 
 inline constexpr std::string_view kTraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
 inline constexpr std::string_view kParentId = "00f067aa0ba902b7";
