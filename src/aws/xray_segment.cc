@@ -387,12 +387,6 @@ class Reader {
     return true;
   }
 
-  bool Hex4(uint32_t& out) {
-    if (end_ - p_ < 4) return Fail("truncated \\u escape");
-    return common::internal::ReadHex4(p_, out) || Fail("invalid \\u escape");
-  }
-
-
   // Moves p_ to the first '"', '\\' or control character from p_ on (or to end_), 8 bytes at a
   // time: a byte b is flagged by (b - k) & ~b & 0x80 when b < k (b == 0 for b ^ c, i.e. b == c); a
   // borrow can only flag bytes above a true hit, so the lowest flag is exact.
@@ -437,60 +431,7 @@ class Reader {
       if (c != '\\') return Fail("control character in string");
       ++p_;
       if (p_ == end_) return Fail("unterminated string");
-      switch (*p_++) {
-        case '"':
-          scratch_.push_back('"');
-          break;
-        case '\\':
-          scratch_.push_back('\\');
-          break;
-        case '/':
-          scratch_.push_back('/');
-          break;
-        case 'b':
-          scratch_.push_back('\b');
-          break;
-        case 'f':
-          scratch_.push_back('\f');
-          break;
-        case 'n':
-          scratch_.push_back('\n');
-          break;
-        case 'r':
-          scratch_.push_back('\r');
-          break;
-        case 't':
-          scratch_.push_back('\t');
-          break;
-        case 'u': {
-          uint32_t cp = 0;
-          if (!Hex4(cp)) return false;
-          if (cp >= 0xd800 && cp <= 0xdbff) {
-            // A high surrogate pairs with a following \uDC00..\uDFFF; unpaired ones become U+FFFD.
-            uint32_t low = 0;
-            if (end_ - p_ >= 6 && p_[0] == '\\' && p_[1] == 'u') {
-              const char* save = p_;
-              p_ += 2;
-              if (!Hex4(low)) return false;
-              if (low >= 0xdc00 && low <= 0xdfff) {
-                cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
-              } else {
-                p_ = save;
-                cp = 0xfffd;
-              }
-            } else {
-              cp = 0xfffd;
-            }
-          } else if (cp >= 0xdc00 && cp <= 0xdfff) {
-            cp = 0xfffd;
-          }
-          common::internal::AppendUtf8(cp, scratch_);
-          break;
-        }
-        default:
-          --p_;
-          return Fail("invalid escape");
-      }
+      if (const char* error = common::internal::AppendEscape(p_, end_, scratch_)) return Fail(error);
     }
     out = scratch_;
     return common::IsValidUtf8(out) || Fail("invalid UTF-8 in string");

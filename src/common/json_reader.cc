@@ -202,11 +202,6 @@ class JsonParser {
     return true;
   }
 
-  bool ParseHex4(uint32_t& out) {
-    if (end_ - p_ < 4) return Fail("truncated \\u escape");
-    return internal::ReadHex4(p_, out) || Fail("invalid \\u escape");
-  }
-
 
   bool ParseString(std::string& out) {
     ++p_;  // opening quote
@@ -224,61 +219,7 @@ class JsonParser {
       if (c != '\\') return Fail("control character in string");
       ++p_;
       if (p_ == end_) return Fail("unterminated string");
-      switch (*p_++) {
-        case '"':
-          out.push_back('"');
-          break;
-        case '\\':
-          out.push_back('\\');
-          break;
-        case '/':
-          out.push_back('/');
-          break;
-        case 'b':
-          out.push_back('\b');
-          break;
-        case 'f':
-          out.push_back('\f');
-          break;
-        case 'n':
-          out.push_back('\n');
-          break;
-        case 'r':
-          out.push_back('\r');
-          break;
-        case 't':
-          out.push_back('\t');
-          break;
-        case 'u': {
-          uint32_t cp = 0;
-          if (!ParseHex4(cp)) return false;
-          if (cp >= 0xd800 && cp <= 0xdbff) {
-            // A high surrogate must pair with a following \uDC00..\uDFFF; unpaired ones become
-            // U+FFFD so the result stays valid UTF-8.
-            uint32_t low = 0;
-            if (end_ - p_ >= 6 && p_[0] == '\\' && p_[1] == 'u') {
-              const char* save = p_;
-              p_ += 2;
-              if (!ParseHex4(low)) return false;
-              if (low >= 0xdc00 && low <= 0xdfff) {
-                cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
-              } else {
-                p_ = save;
-                cp = 0xfffd;
-              }
-            } else {
-              cp = 0xfffd;
-            }
-          } else if (cp >= 0xdc00 && cp <= 0xdfff) {
-            cp = 0xfffd;
-          }
-          internal::AppendUtf8(cp, out);
-          break;
-        }
-        default:
-          --p_;
-          return Fail("invalid escape");
-      }
+      if (const char* error = internal::AppendEscape(p_, end_, out)) return Fail(error);
     }
     if (!IsValidUtf8(out)) return Fail("invalid UTF-8 in string");
     return true;
@@ -336,6 +277,68 @@ bool ParseJson(std::string_view text, JsonValue& out, std::string* error) {
 }
 
 namespace internal {
+
+const char* AppendEscape(const char*& p, const char* end, std::string& out) {
+  switch (*p++) {
+    case '"':
+      out.push_back('"');
+      return nullptr;
+    case '\\':
+      out.push_back('\\');
+      return nullptr;
+    case '/':
+      out.push_back('/');
+      return nullptr;
+    case 'b':
+      out.push_back('\b');
+      return nullptr;
+    case 'f':
+      out.push_back('\f');
+      return nullptr;
+    case 'n':
+      out.push_back('\n');
+      return nullptr;
+    case 'r':
+      out.push_back('\r');
+      return nullptr;
+    case 't':
+      out.push_back('\t');
+      return nullptr;
+    case 'u': {
+      auto hex4 = [&](uint32_t& v) -> const char* {
+        if (end - p < 4) return "truncated \\u escape";
+        return ReadHex4(p, v) ? nullptr : "invalid \\u escape";
+      };
+      uint32_t cp = 0;
+      if (const char* error = hex4(cp)) return error;
+      if (cp >= 0xd800 && cp <= 0xdbff) {
+        // A high surrogate must pair with a following \uDC00..\uDFFF; unpaired ones become U+FFFD
+        // so the result stays valid UTF-8.
+        uint32_t low = 0;
+        if (end - p >= 6 && p[0] == '\\' && p[1] == 'u') {
+          const char* save = p;
+          p += 2;
+          if (const char* error = hex4(low)) return error;
+          if (low >= 0xdc00 && low <= 0xdfff) {
+            cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+          } else {
+            p = save;
+            cp = 0xfffd;
+          }
+        } else {
+          cp = 0xfffd;
+        }
+      } else if (cp >= 0xdc00 && cp <= 0xdfff) {
+        cp = 0xfffd;
+      }
+      AppendUtf8(cp, out);
+      return nullptr;
+    }
+    default:
+      --p;
+      return "invalid escape";
+  }
+}
 
 bool ReadHex4(const char*& p, uint32_t& out) noexcept {
   uint32_t v = 0;

@@ -73,6 +73,10 @@ bool IsJsonNumber(std::string_view s) noexcept;
 // (an integral value written as "1e3" or "5.0" is an integer).
 bool ParseJsonDouble(std::string_view s, double& out) noexcept;
 bool ParseJsonInt64(std::string_view s, int64_t& out) noexcept;
+// Decodes the escape sequence whose backslash is just before p (p < end) and appends its
+// character to out (a \u escape as UTF-8, surrogate pairs joined, unpaired surrogates U+FFFD),
+// advancing p past it. Returns nullptr, or the error message with p where it applies.
+const char* AppendEscape(const char*& p, const char* end, std::string& out);
 // Reads the 4 hex digits of a \u escape at p (4 bytes must be there), advancing p past each digit
 // read; false at the first non-hex one (p is then just past it).
 bool ReadHex4(const char*& p, uint32_t& out) noexcept;
