@@ -1,5 +1,6 @@
 #include "aws/xray_segment.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -224,6 +225,65 @@ constexpr uint64_t Bit(std::string_view name) {
       Schema<T>::kFields);
 }
 
+// Finds T's field named by a member key with one hash and one comparison: a slot per hash value
+// (7 bits of a seeded mix of the key's length, first, middle and last bytes) holds a field's index. The
+// seed is searched at compile time for one that gives T's names distinct slots.
+template <class T>
+class FieldTable {
+ public:
+  static constexpr size_t kCount = std::tuple_size_v<std::remove_cvref_t<decltype(Schema<T>::kFields)>>;
+  static_assert(kCount < 64, "a field mask is 64 bits");
+
+  // The index of the field named key in Schema<T>::kFields, or -1.
+  static int Find(std::string_view key) noexcept {
+    if (key.empty()) return -1;
+    const int index = kTable.slots[Slot(key, kTable.seed)];
+    if (index < 0) return -1;
+    const std::string_view name = kNames[static_cast<size_t>(index)];
+    if (name.size() != key.size()) return -1;
+    // Names are short: a loop beats a call to memcmp.
+    for (size_t i = 0; i < key.size(); ++i)
+      if (name[i] != key[i]) return -1;
+    return index;
+  }
+
+ private:
+  [[gnu::always_inline]] static constexpr uint32_t Slot(std::string_view key, uint32_t seed) noexcept {
+    const uint32_t mix = static_cast<uint32_t>(key.size()) * 0x9E3779B1u +
+                         static_cast<uint8_t>(key.front()) * seed +
+                         static_cast<uint8_t>(key.back()) * (seed * 0x85EBCA6Bu + 1) +
+                         (static_cast<uint32_t>(static_cast<uint8_t>(key[key.size() / 2])) << 16);
+    return ((mix ^ (mix >> 15)) * 0xC2B2AE35u) >> 25;
+  }
+
+  static constexpr std::array<std::string_view, kCount> kNames = std::apply(
+      [](const auto&... f) { return std::array<std::string_view, kCount>{f.name...}; },
+      Schema<T>::kFields);
+
+  struct Table {
+    uint32_t seed = 0;
+    std::array<int8_t, 128> slots{};
+  };
+
+  static constexpr Table Build() {
+    for (uint32_t seed = 1; seed < 10000; ++seed) {
+      Table t;
+      t.seed = seed;
+      t.slots.fill(-1);
+      bool distinct = true;
+      for (size_t i = 0; i < kCount && distinct; ++i) {
+        int8_t& slot = t.slots[Slot(kNames[i], seed)];
+        distinct = slot < 0;
+        slot = static_cast<int8_t>(i);
+      }
+      if (distinct) return t;
+    }
+    return Table{};  // seed 0: the static_assert below fails
+  }
+  static constexpr Table kTable = Build();
+  static_assert(kTable.seed != 0, "no seed gives these field names distinct slots");
+};
+
 // The checks of values made after reading the fields before Schema<T>::kChecksAt, given the
 // fields present (not absent or null): a link's ids.
 bool Check(const Link& link, uint64_t /*present*/, bool /*top_level*/, std::string& error) {
@@ -360,7 +420,7 @@ class Reader {
     return false;
   }
 
-  void SkipWhitespace() noexcept {
+  [[gnu::always_inline]] void SkipWhitespace() noexcept {
     while (p_ != end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
   }
 
@@ -387,43 +447,56 @@ class Reader {
     return true;
   }
 
-  // Moves p_ to the first '"', '\\' or control character from p_ on (or to end_), 8 bytes at a
-  // time: a byte b is flagged by (b - k) & ~b & 0x80 when b < k (b == 0 for b ^ c, i.e. b == c); a
-  // borrow can only flag bytes above a true hit, so the lowest flag is exact.
-  void ScanStringRun() noexcept {
+  // Moves p_ to the first '"', '\\' or control character from p_ on and returns it (-1 at end_),
+  // 8 bytes at a time: a byte b is flagged by (b - k) & ~b & 0x80 when b < k (b == 0 for b ^ c,
+  // i.e. b == c); a borrow can only flag bytes above a true hit, so the lowest flag is exact. Sets
+  // non_ascii when a byte >= 0x80 was seen (possibly just past the stop): only then is UTF-8
+  // checked. The stop byte comes from the word in a register, not from memory again.
+  [[gnu::always_inline]] int ScanStringRun(bool& non_ascii) noexcept {
     constexpr uint64_t kOnes = 0x0101010101010101, kHighs = 0x8080808080808080;
-    while (end_ - p_ >= 8) {
+    const char* p = p_;
+    while (end_ - p >= 8) {
       uint64_t w;
-      std::memcpy(&w, p_, 8);
+      std::memcpy(&w, p, 8);
       const uint64_t quote = w ^ (kOnes * '"'), backslash = w ^ (kOnes * '\\');
-      const uint64_t hits = ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) |
-                            ((w - kOnes * 0x20) & ~w);
-      if ((hits & kHighs) != 0) {
-        p_ += __builtin_ctzll(hits & kHighs) / 8;  // little-endian: the first byte is the lowest
-        return;
+      const uint64_t hits = (((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) |
+                             ((w - kOnes * 0x20) & ~w)) & kHighs;
+      non_ascii |= (w & kHighs) != 0;
+      if (hits != 0) {
+        const int shift = __builtin_ctzll(hits) & ~7;  // little-endian: the first byte is the lowest
+        p_ = p + shift / 8;
+        return static_cast<uint8_t>(w >> shift);
       }
-      p_ += 8;
+      p += 8;
     }
-    while (p_ != end_ && *p_ != '"' && *p_ != '\\' && static_cast<uint8_t>(*p_) >= 0x20) ++p_;
+    for (; p != end_; ++p) {
+      const uint8_t c = static_cast<uint8_t>(*p);
+      if (c == '"' || c == '\\' || c < 0x20) {
+        p_ = p;
+        return c;
+      }
+      non_ascii |= c >= 0x80;
+    }
+    p_ = p;
+    return -1;
   }
 
   // The string at p_, unescaped: a view of the text when it has no escapes (the common case),
   // else of scratch_ (valid until the next string).
   bool String(std::string_view& out) {
     const char* start = ++p_;  // opening quote
-    ScanStringRun();
-    if (p_ != end_ && *p_ == '"') {
+    bool non_ascii = false;
+    if (ScanStringRun(non_ascii) == '"') {
       out = std::string_view(start, static_cast<size_t>(p_ - start));
       ++p_;
-      return common::IsValidUtf8(out) || Fail("invalid UTF-8 in string");
+      return !non_ascii || common::IsValidUtf8(out) || Fail("invalid UTF-8 in string");
     }
     scratch_.assign(start, p_);
     while (true) {
       const char* run = p_;
-      ScanStringRun();
+      const int c = ScanStringRun(non_ascii);
       scratch_.append(run, p_);
-      if (p_ == end_) return Fail("unterminated string");
-      const char c = *p_;
+      if (c < 0) return Fail("unterminated string");
       if (c == '"') {
         ++p_;
         break;
@@ -643,13 +716,30 @@ class Reader {
       common::JsonMember& annotation = count < v.size() ? v[count] : v.emplace_back();
       ++count;
       annotation.key.assign(key);
-      const char* start = p_;
-      const bool scalar = *p_ != 'n' && *p_ != '{' && *p_ != '[';
+      std::string_view text;
+      switch (*p_) {
+        case '"':
+          if (!String(text)) return false;
+          annotation.value.SetString(text);
+          return true;
+        case 't':
+          annotation.value.SetBool(true);
+          return Literal("true");
+        case 'f':
+          annotation.value.SetBool(false);
+          return Literal("false");
+        case 'n':
+        case '{':
+        case '[':
+          break;
+        default:
+          if (!Number(text)) return false;
+          annotation.value.SetNumber(text);
+          return true;
+      }
       if (!Skip(m.depth + 1)) return false;
-      if (scalar) {
-        common::ParseJson(std::string_view(start, static_cast<size_t>(p_ - start)),
-                          annotation.value);
-      } else if (m.error.empty()) {
+      annotation.value = JsonValue();
+      if (m.error.empty()) {
         m.error.assign(m.name)
             .append(".")
             .append(annotation.key)
@@ -718,20 +808,9 @@ class Reader {
     uint64_t present = 0;
     FieldErrors errors;
     bool ok = Members(depth, [&](std::string_view key) {
-      size_t index = 0;
-      bool field_ok = true;
-      const bool known = std::apply(
-          [&](const auto&... f) {
-            // Length and first character before the whole key.
-            return (
-                (key.size() == f.name.size() && key[0] == f.name[0] && key == f.name
-                     ? (field_ok = ReadMember(Ref(out, f), f.name, index, depth, present, errors),
-                        true)
-                     : (++index, false)) ||
-                ...);
-          },
-          fields);
-      return known ? field_ok : Skip(depth);
+      const int index = FieldTable<T>::Find(key);
+      if (index < 0) return Skip(depth);
+      return (this->*kReaders<T>[index])(out, depth, present, errors);
     });
     if (!ok) return false;
     std::apply(
@@ -749,6 +828,25 @@ class Reader {
     }
     return true;
   }
+
+  // Reads the value of T's field I (Schema<T>::kFields) at p_.
+  template <class T, size_t I>
+  bool ReadFieldAt(T& out, int depth, uint64_t& present, FieldErrors& errors) {
+    const auto& f = std::get<I>(Schema<T>::kFields);
+    return ReadMember(Ref(out, f), f.name, I, depth, present, errors);
+  }
+
+  template <class T>
+  using FieldReader = bool (Reader::*)(T&, int, uint64_t&, FieldErrors&);
+
+  template <class T, size_t... I>
+  static constexpr auto MakeReaders(std::index_sequence<I...>) {
+    return std::array<FieldReader<T>, sizeof...(I)>{&Reader::ReadFieldAt<T, I>...};
+  }
+
+  // ReadFieldAt<T, I> by field index: one indirect call per member instead of a comparison per field.
+  template <class T>
+  static constexpr auto kReaders = MakeReaders<T>(std::make_index_sequence<FieldTable<T>::kCount>());
 
   template <class V>
   bool ReadMember(V&& v, std::string_view name, size_t index, int depth, uint64_t& present,

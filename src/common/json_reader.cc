@@ -1,6 +1,7 @@
 #include "common/json_reader.h"
 
 #include <charconv>
+#include <cstdint>
 #include <cmath>
 #include <type_traits>
 
@@ -33,7 +34,49 @@ bool IsJsonNumber(std::string_view s) noexcept {
   return i == s.size();
 }
 
+namespace {
+// The common case of a JSON number, read in one pass: an optional '-', an integer part without
+// leading zeros and an optional fraction, no exponent, at most 19 digits. Sets the digits as an
+// integer, the number of fraction digits and the sign; false for anything else (the caller falls
+// back to the general route, which also rejects what is not JSON).
+bool ScanPlainDecimal(std::string_view s, uint64_t& digits, int& fraction_digits,
+                      bool& negative) noexcept {
+  const char* p = s.data();
+  const char* end = p + s.size();
+  negative = p != end && *p == '-';
+  if (negative) ++p;
+  if (p == end || *p < '0' || *p > '9' || (*p == '0' && p + 1 != end && p[1] >= '0' && p[1] <= '9'))
+    return false;
+  uint64_t v = 0;
+  int count = 0;
+  for (; p != end && *p >= '0' && *p <= '9'; ++p, ++count) v = v * 10 + static_cast<uint64_t>(*p - '0');
+  fraction_digits = 0;
+  if (p != end && *p == '.') {
+    const char* first = ++p;
+    for (; p != end && *p >= '0' && *p <= '9'; ++p, ++count) v = v * 10 + static_cast<uint64_t>(*p - '0');
+    fraction_digits = static_cast<int>(p - first);
+    if (fraction_digits == 0) return false;
+  }
+  if (p != end || count > 19) return false;
+  digits = v;
+  return true;
+}
+}  // namespace
+
 bool ParseJsonDouble(std::string_view s, double& out) noexcept {
+  // Exact fast path (Clinger): digits and 10^fraction_digits are both exactly representable, so
+  // one correctly rounded division gives the correctly rounded value, as from_chars would.
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  uint64_t digits;
+  int fraction_digits;
+  bool negative;
+  if (ScanPlainDecimal(s, digits, fraction_digits, negative) && digits <= (uint64_t{1} << 53)) {
+    double v = static_cast<double>(digits) / kPow10[fraction_digits];
+    out = negative ? -v : v;
+    return true;
+  }
   if (!IsJsonNumber(s)) return false;
   double v;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -47,6 +90,16 @@ namespace {
 // to 2^53, which is fine for the forms that need it.
 template <class T>
 bool ParseInteger(std::string_view s, T& out) noexcept {
+  uint64_t digits;
+  int fraction_digits;
+  bool negative;
+  static_assert(sizeof(T) == 8, "the fast path below relies on 18 digits fitting T");
+  // Up to 18 digits fit int64_t and uint64_t without overflow checks.
+  if (ScanPlainDecimal(s, digits, fraction_digits, negative) && fraction_digits == 0 &&
+      s.size() - negative <= 18 && (!negative || std::is_signed_v<T>)) {
+    out = static_cast<T>(negative ? -static_cast<int64_t>(digits) : static_cast<int64_t>(digits));
+    return true;
+  }
   T v;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec == std::errc() && ptr == s.data() + s.size() && IsJsonNumber(s)) {
@@ -241,6 +294,29 @@ const JsonValue* JsonValue::Find(std::string_view key) const noexcept {
 bool JsonValue::GetInt64(int64_t& out) const noexcept {
   if (type_ != Type::kNumber && type_ != Type::kString) return false;
   return internal::ParseInteger(text_, out);
+}
+
+void JsonValue::ResetTo(Type type) {
+  type_ = type;
+  bool_ = false;
+  array_.clear();
+  members_.clear();
+}
+
+void JsonValue::SetString(std::string_view text) {
+  ResetTo(Type::kString);
+  text_.assign(text);
+}
+
+void JsonValue::SetNumber(std::string_view text) {
+  ResetTo(Type::kNumber);
+  text_.assign(text);
+}
+
+void JsonValue::SetBool(bool value) {
+  ResetTo(Type::kBool);
+  bool_ = value;
+  text_.clear();
 }
 
 bool JsonValue::GetUint64(uint64_t& out) const noexcept {

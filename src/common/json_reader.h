@@ -43,7 +43,14 @@ class JsonValue {
   // A number, or a string holding a number or "NaN" / "Infinity" / "-Infinity".
   bool GetDouble(double& out) const noexcept;
 
+  // Make this a scalar, reusing its storage. A number's text must be a valid JSON number.
+  void SetString(std::string_view text);
+  void SetNumber(std::string_view text);
+  void SetBool(bool value);
+
  private:
+  void ResetTo(Type type);
+
   friend class JsonParser;
 
   Type type_ = Type::kNull;

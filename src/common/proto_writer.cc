@@ -6,10 +6,12 @@ namespace adot::common::proto {
 
 void ProtoWriter::Grow(size_t n) {
   const size_t used = size();
-  // Geometric growth; a capacity the caller already reserved is used before reallocating.
-  size_t want =
-      std::max({used + n, out_.capacity(), 2 * static_cast<size_t>(end_ - base_), size_t{256}});
-  out_.resize(want);
+  // Geometric growth of the capacity; a capacity the caller already reserved is used first.
+  if (used + n > out_.capacity()) out_.reserve(std::max({used + n, 2 * out_.capacity(), size_t{256}}));
+  // The string is lengthened only a step ahead of the writing: resize() zero-fills, and zeroing a
+  // large reserved capacity at once costs about as much as writing it (each step stays in cache).
+  constexpr size_t kStep = 4096;
+  out_.resize(std::min(out_.capacity(), used + std::max(n, kStep)));
   base_ = out_.data();
   pos_ = base_ + used;
   end_ = base_ + out_.size();

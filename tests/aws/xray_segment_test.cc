@@ -713,6 +713,11 @@ TEST(XRaySegmentReader, StringEscapes) {
     EXPECT_EQ(s.user, value + "\n" + value);
     EXPECT_EQ(ErrorOf(Doc(",\"user\":\"" + value + "\x01\"")),
               kInvalid + "control character in string at offset " + std::to_string(110 + n));
+    // UTF-8 is checked only for strings with bytes >= 0x80, wherever they fall in the scan.
+    ASSERT_TRUE(ParseSegment(Doc(",\"user\":\"" + value + "\xc3\xa9" + value + "\""), s, error)) << error;
+    EXPECT_EQ(s.user, value + "\xc3\xa9" + value);
+    EXPECT_EQ(ErrorOf(Doc(",\"user\":\"" + value + "\xc3" + value + "\"")),
+              kInvalid + "invalid UTF-8 in string at offset " + std::to_string(112 + 2 * n));
   }
 }
 

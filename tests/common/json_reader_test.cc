@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <charconv>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
@@ -131,6 +133,47 @@ TEST(JsonReaderTest, Doubles) {
   EXPECT_FALSE(MustParse("\"nan\"").GetDouble(d));
   EXPECT_FALSE(MustParse("1e999").GetDouble(d));
   EXPECT_FALSE(MustParse("false").GetDouble(d));
+}
+
+// The one-pass route for plain decimals must give exactly what from_chars gives, and leave
+// everything else (exponents, more digits than fit, malformed text) to the general route.
+TEST(JsonReaderTest, NumberFastPathsMatchFromChars) {
+  auto expect_double = [](const std::string& text) {
+    double want = 0, got = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), want);
+    ASSERT_TRUE(ec == std::errc() && ptr == text.data() + text.size()) << text;
+    ASSERT_TRUE(internal::ParseJsonDouble(text, got)) << text;
+    EXPECT_EQ(std::memcmp(&got, &want, sizeof got), 0) << text << ": " << got << " != " << want;
+  };
+  for (const char* text : {"0", "-0", "-0.0", "0.1", "1732817400.123456", "9007199254740992",
+                           "9007199254740993", "900719925474099.3", "0.0000000000000000000001",
+                           "0.00000000000000000000001", "1234567890123456789", "12345678901234567890",
+                           "179769313486231570000000000000000000000", "2.2250738585072014e-308", "1E2"})
+    expect_double(text);
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 20000; ++i) {
+    std::string text = (rng() & 1) ? "-" : "";
+    text += std::to_string(rng() % 10000000000ull);
+    if (rng() & 1) {
+      text += '.';
+      const int fraction = 1 + static_cast<int>(rng() % 12);
+      for (int d = 0; d < fraction; ++d) text += static_cast<char>('0' + rng() % 10);
+    }
+    expect_double(text);
+  }
+  double d;
+  for (const char* bad : {"", "-", "01", "-01.5", "1.", ".5", "1.e3", "+1", "1x", "0x10", "1 "})
+    EXPECT_FALSE(internal::ParseJsonDouble(bad, d)) << bad;
+
+  int64_t n = -1;
+  EXPECT_TRUE(internal::ParseJsonInt64("123456789012345678", n));
+  EXPECT_EQ(n, 123456789012345678);
+  EXPECT_TRUE(internal::ParseJsonInt64("-999999999999999999", n));
+  EXPECT_EQ(n, -999999999999999999);
+  EXPECT_TRUE(internal::ParseJsonInt64("9223372036854775807", n));
+  EXPECT_EQ(n, std::numeric_limits<int64_t>::max());
+  for (const char* bad : {"", "-", "01", "1.5", "9223372036854775808", "+1", "1 "})
+    EXPECT_FALSE(internal::ParseJsonInt64(bad, n)) << bad;
 }
 
 TEST(JsonReaderTest, RejectsMalformedDocuments) {

@@ -37,6 +37,7 @@ tck=$(getconf CLK_TCK)
 cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 kv() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1 == k { print $2 }'; }
 sink_spans() { awk '$1 == "stats" { l = $2 } END { sub("spans=", "", l); print l + 0 }' "$work/sink.out"; }
+sink_stat() { awk -v k="$1" '$1 == "stats" { l = $0 } END { n = split(l, f, " "); for (i = 2; i <= n; i++) { split(f[i], kv, "="); if (kv[1] == k) print kv[2] + 0 } }' "$work/sink.out"; }
 
 "${pin_load[@]}" "$sink" --stats-interval-ms 100 >"$work/sink.out" 2>"$work/sink.err" &
 pids+=($!)
@@ -82,5 +83,6 @@ echo "awsxray receiver, UDP: $(kv "$out" sent) segments ($expected spans) at $ra
 echo "  collector CPU: $cpu % of one core (target <= 3 %)"
 echo "  collector RSS: idle $(awk "BEGIN { printf \"%.1f\", $idle_kb / 1024 }") MiB, under load avg / max $rss MiB"
 echo "  spans received by the sink: $received of $expected"
+echo "  OTLP sent to the sink: $(sink_stat requests) requests, $(awk "BEGIN { printf \"%.0f\", $(sink_stat bytes) / $(kv "$out" sent) }") bytes per segment"
 ((received == expected)) || { echo "RESULT: FAILED (spans lost)"; exit 1; }
 echo "RESULT: ok"

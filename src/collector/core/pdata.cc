@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 
 #include "collector/core/otlp_json.h"
 #include "common/proto_writer.h"
@@ -186,6 +187,16 @@ Status PData::FromProtoBytes(Signal signal, std::string bytes, PData& out) {
   uint64_t items = 0;
   if (!CountItemsOnWire(signal, bytes, items))
     return Status::Invalid("malformed protobuf request");
+  out = FromEncoded(signal, std::move(bytes), items);
+  return Status::Ok();
+}
+
+PData PData::FromEncoded(Signal signal, std::string bytes, uint64_t items) {
+#ifndef NDEBUG
+  uint64_t counted = 0;
+  assert(CountItemsOnWire(signal, bytes, counted) && counted == items);
+#endif
+  PData out;
   auto impl = std::make_shared<Impl>();
   impl->signal = signal;
   impl->bytes = std::move(bytes);
@@ -193,7 +204,7 @@ Status PData::FromProtoBytes(Signal signal, std::string bytes, PData& out) {
   impl->items = items;
   impl->Account();
   out.impl_ = std::move(impl);
-  return Status::Ok();
+  return out;
 }
 
 Status PData::FromJson(Signal signal, std::string_view json, PData& out) {

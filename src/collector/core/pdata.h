@@ -42,6 +42,9 @@ class PData {
 
   // From received protobuf bytes. Fails (kInvalidArgument) when the framing is malformed.
   static Status FromProtoBytes(Signal signal, std::string bytes, PData& out);
+  // From bytes the collector encoded itself, with the number of items they hold: nothing is
+  // re-read (a receiver that wrote the request, a batch joined from counted parts).
+  static PData FromEncoded(Signal signal, std::string bytes, uint64_t items);
   // From OTLP/JSON. Decodes at once (there are no protobuf bytes to keep).
   static Status FromJson(Signal signal, std::string_view json, PData& out);
   // An empty, decoded, mutable request.

@@ -203,6 +203,23 @@ TEST(AwsXrayReceiverTest, ManyDatagramsArriveInFewBatches) {
   EXPECT_LE(r->sink->received().size(), 200u);
 }
 
+// The receiver lingers as long as a quarter of its socket buffer holds what arrives meanwhile.
+TEST(AwsXrayReceiverTest, LingerFollowsTheRateAndTheSocketBuffer) {
+  constexpr size_t kDefaultBuffer = 2 * 212992, kLargeBuffer = 2 * 4194304;
+  // 50 datagrams of 1.3 KB in 10 ms (5,000/s) charge ~3.1 KB each: a quarter of the default buffer
+  // holds ~34 of them, i.e. 7 ms: the 10 ms floor.
+  EXPECT_EQ(AwsXrayLingerMs(kDefaultBuffer, 50, 50 * 1300, 0.010), 10);
+  // An 8 MiB buffer holds that rate for ~135 ms: capped at 50 ms.
+  EXPECT_EQ(AwsXrayLingerMs(kLargeBuffer, 50, 50 * 1300, 0.010), 50);
+  // Ten times the rate: ~13 ms.
+  EXPECT_EQ(AwsXrayLingerMs(kLargeBuffer, 500, 500 * 1300, 0.010), 13);
+  // Big datagrams fill the buffer sooner.
+  EXPECT_EQ(AwsXrayLingerMs(kLargeBuffer, 50, 50 * 60000, 0.010), 10);
+  // After an idle wait, or a round that read nothing, the rate is unknown: the floor.
+  EXPECT_EQ(AwsXrayLingerMs(kLargeBuffer, 50, 50 * 1300, 0), 10);
+  EXPECT_EQ(AwsXrayLingerMs(kLargeBuffer, 0, 0, 0.010), 10);
+}
+
 // Holds the receiver's first delivery until released (the receiving thread waits in it), so that
 // datagrams queue up in the socket meanwhile.
 class GatedConsumer : public testing::RecordingConsumer {

@@ -37,6 +37,22 @@ TEST(PDataTest, KeepsReceivedBytesUntilMutated) {
   EXPECT_EQ(back.resource_spans(0).scope_spans(0).spans(0).name(), "renamed");
 }
 
+TEST(PDataTest, FromEncodedKeepsTheBytesAndTheGivenCount) {
+  std::string bytes = MakeTracesRequest(2, 3).SerializeAsString();
+  const int64_t live_before = PData::LiveBytes();
+  {
+    PData p = PData::FromEncoded(Signal::kTraces, bytes, 6);
+    EXPECT_EQ(p.ItemCount(), 6u);
+    EXPECT_TRUE(p.has_bytes());
+    EXPECT_GE(PData::LiveBytes() - live_before, static_cast<int64_t>(bytes.size()));
+    std::string scratch;
+    EXPECT_EQ(p.ProtoBytes(scratch), bytes);
+    ASSERT_NE(p.Traces(), nullptr);
+    EXPECT_EQ(p.Traces()->resource_spans_size(), 2);
+  }
+  EXPECT_EQ(PData::LiveBytes(), live_before);
+}
+
 TEST(PDataTest, CountsItemsOnTheWireForEverySignal) {
   MetricsRequest m;
   auto* sm = m.add_resource_metrics()->add_scope_metrics();

@@ -177,21 +177,15 @@ PData MergeBatches(Signal signal, std::vector<PData>& batches) {
   // cheaper than MergeFrom on decoded messages, and the result goes out as it is.
   std::string joined, scratch;
   size_t n = 0;
+  uint64_t items = 0;
   for (auto& b : batches) {
     if (b.has_bytes()) n += b.ProtoBytes(scratch).size();
     else if (const auto* m = b.Message()) n += m->ByteSizeLong();
+    items += b.ItemCount();
   }
   joined.reserve(n);
   for (auto& b : batches) joined.append(b.ProtoBytes(scratch));
-  PData out;
-  if (PData::FromProtoBytes(signal, std::move(joined), out).ok()) return out;
-  // Not reached with well-formed batches; merging decoded messages is the slow, sure way.
-  PData merged = PData::New(signal);
-  google::protobuf::Message* m = merged.MutableMessage();
-  for (auto& b : batches)
-    if (const auto* src = b.Message()) m->MergeFrom(*src);
-  merged.MarkModified();
-  return merged;
+  return PData::FromEncoded(signal, std::move(joined), items);
 }
 
 namespace {

@@ -6,8 +6,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <optional>
 #include <thread>
@@ -227,6 +229,8 @@ class AwsXrayReceiver : public Receiver {
     // Room for bursts while the poller translates (the kernel caps it at net.core.rmem_max).
     int size = 4 * 1024 * 1024;
     setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+    socklen_t len = sizeof(size);
+    if (getsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &size, &len) == 0 && size > 0) receive_buffer_ = size_t(size);
     wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     return Status::Ok();
   }
@@ -244,15 +248,12 @@ class AwsXrayReceiver : public Receiver {
   }
 
   // Reads whatever datagrams are queued (up to kBatch at a time), translates them into one batch
-  // and hands it on; then lets datagrams gather for kLingerMs before it reads again, unless the
-  // last read filled a whole burst; when a round read nothing it blocks until one arrives. SDKs
-  // send one datagram per segment: waking for each one cost more than everything else the
-  // receiver does (at 5,000 segments/s, ~50 datagrams a wake instead of 1).
+  // and hands it on; then lets datagrams gather (AwsXrayLingerMs) before it reads again, unless the last
+  // read filled a whole burst; when a round read nothing it blocks until one arrives. SDKs send
+  // one datagram per segment: waking for each one cost more than everything else the receiver
+  // does (at 5,000 segments/s, 50 to 250 datagrams a wake instead of 1).
   void Poll() {
     constexpr int kBatch = 32;
-    // 10 ms at 5,000 datagrams/s is ~50 datagrams (~150 KiB of socket buffer with the kernel's
-    // overhead): within the default net.core.rmem_max of 208 KiB.
-    constexpr int kLingerMs = 10;
     constexpr int kMaxDatagramsPerBatch = 1024;  // under a flood, batches are handed on at this size
     std::vector<char> buffers(size_t(kBatch) * aws::xray::kMaxDatagramSize);
     mmsghdr messages[kBatch];
@@ -260,7 +261,9 @@ class AwsXrayReceiver : public Receiver {
     aws::xray::Segment segment;
     std::string error;
     bool idle = true;  // the last round read nothing: block until a datagram (or Stop) arrives
+    auto round_start = std::chrono::steady_clock::now();
     while (!stopping_) {
+      const bool woke_from_idle = idle;
       if (idle) {
         pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
         if (::poll(fds, 2, -1) < 0 && errno != EINTR) break;
@@ -268,8 +271,10 @@ class AwsXrayReceiver : public Receiver {
       }
       std::string batch;  // an ExportTraceServiceRequest, encoded
       std::optional<common::proto::ProtoWriter> writer;
+      uint64_t spans = 0;
       bool saturated = false;
       int read = 0;
+      size_t bytes_read = 0;
       idle = true;
       for (;;) {
         for (int i = 0; i < kBatch; ++i) {
@@ -285,6 +290,7 @@ class AwsXrayReceiver : public Receiver {
         }
         idle = false;
         for (int i = 0; i < n; ++i) {
+          bytes_read += messages[i].msg_len;
           // A datagram that filled the buffer may have been cut short (MSG_TRUNC).
           std::string_view datagram(static_cast<const char*>(iov[i].iov_base), messages[i].msg_len);
           if ((messages[i].msg_hdr.msg_flags & MSG_TRUNC) != 0) {
@@ -299,7 +305,9 @@ class AwsXrayReceiver : public Receiver {
             batch.reserve(batch_capacity_hint_);
             writer.emplace(batch);
           }
-          if (awsxray::AppendSegment(segment, *writer, error) == 0) Malformed(error);
+          const size_t written = awsxray::AppendSegment(segment, *writer, error);
+          if (written == 0) Malformed(error);
+          spans += written;
         }
         saturated = n == kBatch;
         read += n;
@@ -309,23 +317,21 @@ class AwsXrayReceiver : public Receiver {
         writer.reset();  // trims batch to what was written
         // The next batch starts with room for one like this one: no copying while it grows.
         batch_capacity_hint_ = std::max<size_t>(4096, batch.size() + batch.size() / 4);
-        if (!batch.empty()) Deliver(std::move(batch));
+        if (spans > 0) Deliver(PData::FromEncoded(Signal::kTraces, std::move(batch), spans));
       }
+      // After an idle wait the rate is unknown (a burst may be starting): the shortest linger.
+      const auto now = std::chrono::steady_clock::now();
+      const double seconds = woke_from_idle ? 0 : std::chrono::duration<double>(now - round_start).count();
+      round_start = now;
       if (!idle && !saturated) {
         pollfd stop = {wake_fd_, POLLIN, 0};
-        ::poll(&stop, 1, kLingerMs);
+        ::poll(&stop, 1, AwsXrayLingerMs(receive_buffer_, size_t(read), bytes_read, seconds));
       }
     }
   }
 
-  void Deliver(std::string bytes) {
-    PData batch;
-    if (Status st = PData::FromProtoBytes(Signal::kTraces, std::move(bytes), batch); !st.ok()) {
-      Log(LogLevel::kError, name_, "internal error: translated spans do not decode: " + st.message());
-      return;
-    }
-    uint64_t spans = batch.ItemCount();
-    if (spans == 0) return;
+  void Deliver(PData batch) {
+    const uint64_t spans = batch.ItemCount();
     Status st = next_ ? next_->Consume(std::move(batch)) : Status::Permanent("no pipeline");
     if (st.ok()) {
       accepted_ += spans;
@@ -352,10 +358,21 @@ class AwsXrayReceiver : public Receiver {
   std::thread poller_;
   std::atomic<uint64_t> accepted_{0}, refused_{0}, malformed_{0};
   size_t batch_capacity_hint_ = 4096;  // the poll thread's: the size of a batch to start with
+  size_t receive_buffer_ = 208 * 1024;  // the socket's, as the kernel counts it
   int telemetry_id_ = 0;
 };
 
 }  // namespace
+
+int AwsXrayLingerMs(size_t receive_buffer, size_t datagrams, size_t bytes, double seconds) {
+  constexpr int kMinMs = 10, kMaxMs = 50;
+  if (datagrams == 0 || seconds <= 0) return kMinMs;
+  // The kernel charges a datagram about twice its size (its buffer rounded up, plus metadata).
+  const double charged = 2.0 * double(bytes) / double(datagrams) + 512;
+  const double arriving_per_ms = double(datagrams) / seconds / 1000;
+  const double ms = 0.25 * double(receive_buffer) / charged / arriving_per_ms;
+  return static_cast<int>(std::clamp(ms, double(kMinMs), double(kMaxMs)));
+}
 
 Factory AwsXrayReceiverFactory(aws::ProviderOptions options) {
   Factory f;
