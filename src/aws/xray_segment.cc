@@ -639,6 +639,10 @@ class Reader {
     if (is_string && allow_string) {
       if (!String(text)) return false;
     } else if (*p_ == '-' || (*p_ >= '0' && *p_ <= '9')) {
+      if (int64_t n; common::internal::ReadPlainInteger(p_, end_, n)) {
+        v = n;
+        return true;
+      }
       if (!Number(text)) return false;
     } else {
       return WrongType(m, expected);
@@ -657,6 +661,7 @@ class Reader {
 
   bool ReadField(double& v, const Member& m) {
     if (*p_ != '-' && (*p_ < '0' || *p_ > '9')) return WrongType(m, "expected a number");
+    if (common::internal::ReadPlainDecimal(p_, end_, v)) return true;  // timestamps: one pass
     std::string_view text;
     if (!Number(text)) return false;
     if (!common::internal::ParseJsonDouble(text, v) || !std::isfinite(v))

@@ -37,16 +37,15 @@ bool IsJsonNumber(std::string_view s) noexcept {
 namespace {
 // The common case of a JSON number, read in one pass: an optional '-', an integer part without
 // leading zeros and an optional fraction, no exponent, at most 19 digits. Sets the digits as an
-// integer, the number of fraction digits and the sign; false for anything else (the caller falls
-// back to the general route, which also rejects what is not JSON).
-bool ScanPlainDecimal(std::string_view s, uint64_t& digits, int& fraction_digits,
-                      bool& negative) noexcept {
-  const char* p = s.data();
-  const char* end = p + s.size();
+// integer, the number of fraction digits and the sign, and returns where the number stopped;
+// nullptr for anything else (the caller falls back to the general route, which also rejects what
+// is not JSON). What follows is the caller's to check.
+const char* ScanPlainDecimal(const char* p, const char* end, uint64_t& digits, int& fraction_digits,
+                             bool& negative) noexcept {
   negative = p != end && *p == '-';
   if (negative) ++p;
   if (p == end || *p < '0' || *p > '9' || (*p == '0' && p + 1 != end && p[1] >= '0' && p[1] <= '9'))
-    return false;
+    return nullptr;
   uint64_t v = 0;
   int count = 0;
   for (; p != end && *p >= '0' && *p <= '9'; ++p, ++count) v = v * 10 + static_cast<uint64_t>(*p - '0');
@@ -55,28 +54,68 @@ bool ScanPlainDecimal(std::string_view s, uint64_t& digits, int& fraction_digits
     const char* first = ++p;
     for (; p != end && *p >= '0' && *p <= '9'; ++p, ++count) v = v * 10 + static_cast<uint64_t>(*p - '0');
     fraction_digits = static_cast<int>(p - first);
-    if (fraction_digits == 0) return false;
+    if (fraction_digits == 0) return nullptr;
   }
-  if (p != end || count > 19) return false;
+  if (count > 19) return nullptr;
   digits = v;
+  return p;
+}
+
+// The whole of s is a plain decimal.
+bool ScanPlainDecimal(std::string_view s, uint64_t& digits, int& fraction_digits, bool& negative) noexcept {
+  return ScanPlainDecimal(s.data(), s.data() + s.size(), digits, fraction_digits, negative) == s.data() + s.size();
+}
+
+// A byte that would continue a number (the general grammar's characters).
+bool ContinuesNumber(char c) noexcept {
+  return (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
+}
+
+// Exact fast path (Clinger): digits and 10^fraction_digits are both exactly representable, so
+// one correctly rounded division gives the correctly rounded value, as from_chars would.
+bool PlainDecimalToDouble(uint64_t digits, int fraction_digits, bool negative, double& out) noexcept {
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  if (digits > (uint64_t{1} << 53)) return false;
+  const double v = static_cast<double>(digits) / kPow10[fraction_digits];
+  out = negative ? -v : v;
   return true;
 }
 }  // namespace
 
-bool ParseJsonDouble(std::string_view s, double& out) noexcept {
-  // Exact fast path (Clinger): digits and 10^fraction_digits are both exactly representable, so
-  // one correctly rounded division gives the correctly rounded value, as from_chars would.
-  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+bool ReadPlainDecimal(const char*& p, const char* end, double& out) noexcept {
   uint64_t digits;
   int fraction_digits;
   bool negative;
-  if (ScanPlainDecimal(s, digits, fraction_digits, negative) && digits <= (uint64_t{1} << 53)) {
-    double v = static_cast<double>(digits) / kPow10[fraction_digits];
-    out = negative ? -v : v;
+  const char* stop = ScanPlainDecimal(p, end, digits, fraction_digits, negative);
+  if (stop == nullptr || (stop != end && ContinuesNumber(*stop)) ||
+      !PlainDecimalToDouble(digits, fraction_digits, negative, out))
+    return false;
+  p = stop;
+  return true;
+}
+
+bool ReadPlainInteger(const char*& p, const char* end, int64_t& out) noexcept {
+  uint64_t digits;
+  int fraction_digits;
+  bool negative;
+  const char* stop = ScanPlainDecimal(p, end, digits, fraction_digits, negative);
+  // Up to 18 digits fit int64_t without overflow checks.
+  if (stop == nullptr || fraction_digits != 0 || stop - p - negative > 18 || (stop != end && ContinuesNumber(*stop)))
+    return false;
+  out = negative ? -static_cast<int64_t>(digits) : static_cast<int64_t>(digits);
+  p = stop;
+  return true;
+}
+
+bool ParseJsonDouble(std::string_view s, double& out) noexcept {
+  uint64_t digits;
+  int fraction_digits;
+  bool negative;
+  if (ScanPlainDecimal(s, digits, fraction_digits, negative) &&
+      PlainDecimalToDouble(digits, fraction_digits, negative, out))
     return true;
-  }
   if (!IsJsonNumber(s)) return false;
   double v;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);

@@ -80,6 +80,13 @@ bool IsJsonNumber(std::string_view s) noexcept;
 // (an integral value written as "1e3" or "5.0" is an integer).
 bool ParseJsonDouble(std::string_view s, double& out) noexcept;
 bool ParseJsonInt64(std::string_view s, int64_t& out) noexcept;
+// The common numbers in one pass, for a parser at p: a plain decimal (an optional '-', no leading
+// zeros, an optional fraction, no exponent, at most 19 digits whose value a double holds exactly)
+// or, for ReadPlainInteger, a plain integer of at most 18 digits, not followed by a byte that
+// would continue a number. Sets out and moves p past it; false (p unmoved) for anything else,
+// which the caller reads by the general route.
+bool ReadPlainDecimal(const char*& p, const char* end, double& out) noexcept;
+bool ReadPlainInteger(const char*& p, const char* end, int64_t& out) noexcept;
 // Decodes the escape sequence whose backslash is just before p (p < end) and appends its
 // character to out (a \u escape as UTF-8, surrogate pairs joined, unpaired surrogates U+FFFD),
 // advancing p past it. Returns nullptr, or the error message with p where it applies.

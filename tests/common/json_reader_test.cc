@@ -176,6 +176,38 @@ TEST(JsonReaderTest, NumberFastPathsMatchFromChars) {
     EXPECT_FALSE(internal::ParseJsonInt64(bad, n)) << bad;
 }
 
+// The parser-side forms read a number where it stands and stop before what follows it.
+TEST(JsonReaderTest, ReadPlainNumbersStopAtTheEndOfTheNumber) {
+  auto read_double = [](std::string text, double& out) {
+    const char* p = text.data();
+    const bool ok = internal::ReadPlainDecimal(p, text.data() + text.size(), out);
+    return ok ? std::string(p) : std::string("(not read, moved ") + std::to_string(p - text.data()) + ")";
+  };
+  double d = 0;
+  EXPECT_EQ(read_double("1732817400.123456,\"x\"", d), ",\"x\"");
+  EXPECT_EQ(d, 1732817400.123456);
+  EXPECT_EQ(read_double("-0.5}", d), "}");
+  EXPECT_EQ(d, -0.5);
+  EXPECT_EQ(read_double("7", d), "");
+  EXPECT_EQ(d, 7.0);
+  // Exponents, leading zeros, a fraction without digits, too many digits: the general route.
+  for (const char* other : {"1e3,", "1.5E3", "01,", "1.,", "-,", "9007199254740993,", "12345678901234567890,"})
+    EXPECT_EQ(read_double(other, d), "(not read, moved 0)") << other;
+
+  auto read_int = [](std::string text, int64_t& out) {
+    const char* p = text.data();
+    const bool ok = internal::ReadPlainInteger(p, text.data() + text.size(), out);
+    return ok ? std::string(p) : std::string("(not read, moved ") + std::to_string(p - text.data()) + ")";
+  };
+  int64_t n = 0;
+  EXPECT_EQ(read_int("200}", n), "}");
+  EXPECT_EQ(n, 200);
+  EXPECT_EQ(read_int("-999999999999999999]", n), "]");
+  EXPECT_EQ(n, -999999999999999999);
+  for (const char* other : {"2.0}", "1e2}", "9223372036854775807}", "-,", "007,"})
+    EXPECT_EQ(read_int(other, n), "(not read, moved 0)") << other;
+}
+
 TEST(JsonReaderTest, RejectsMalformedDocuments) {
   const char* bad[] = {
       "",
