@@ -448,19 +448,16 @@ class Reader {
   }
 
   // Moves p_ to the first '"', '\\' or control character from p_ on and returns it (-1 at end_),
-  // 8 bytes at a time: a byte b is flagged by (b - k) & ~b & 0x80 when b < k (b == 0 for b ^ c,
-  // i.e. b == c); a borrow can only flag bytes above a true hit, so the lowest flag is exact. Sets
-  // non_ascii when a byte >= 0x80 was seen (possibly just past the stop): only then is UTF-8
-  // checked. The stop byte comes from the word in a register, not from memory again.
+  // 8 bytes at a time. Sets non_ascii when a byte >= 0x80 was seen (possibly just past the stop):
+  // only then is UTF-8 checked. The stop byte comes from the word in a register, not from memory
+  // again.
   [[gnu::always_inline]] int ScanStringRun(bool& non_ascii) noexcept {
-    constexpr uint64_t kOnes = 0x0101010101010101, kHighs = 0x8080808080808080;
+    constexpr uint64_t kHighs = 0x8080808080808080;
     const char* p = p_;
     while (end_ - p >= 8) {
       uint64_t w;
       std::memcpy(&w, p, 8);
-      const uint64_t quote = w ^ (kOnes * '"'), backslash = w ^ (kOnes * '\\');
-      const uint64_t hits = (((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) |
-                             ((w - kOnes * 0x20) & ~w)) & kHighs;
+      const uint64_t hits = common::internal::JsonSpecialBytes(w);
       non_ascii |= (w & kHighs) != 0;
       if (hits != 0) {
         const int shift = __builtin_ctzll(hits) & ~7;  // little-endian: the first byte is the lowest

@@ -51,18 +51,13 @@ size_t Utf8SequenceLength(const uint8_t* p, const uint8_t* end) noexcept {
 // Length of the prefix of [p, end) that can be copied without escaping or UTF-8 checks: checks
 // eight bytes at a time for control characters, '"', '\\' and non-ASCII bytes.
 size_t PlainPrefix(const uint8_t* p, const uint8_t* end) noexcept {
-  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
   const uint8_t* start = p;
   while (end - p >= 8) {
     uint64_t x;
     std::memcpy(&x, p, 8);
-    const uint64_t quote = x ^ (kOnes * '"');
-    const uint64_t backslash = x ^ (kOnes * '\\');
-    // (v - 1s) & ~v & high is non-zero iff some byte of v is zero; x - 0x20s likewise flags
-    // bytes below 0x20 (exact as a yes/no answer); any high bit is a non-ASCII byte.
-    const uint64_t special = ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) |
-                             ((x - kOnes * 0x20) & ~x) | x;
-    if (special & kHigh) break;
+    // Any high bit of x is a non-ASCII byte.
+    if ((internal::JsonSpecialBytes(x) | (x & kHigh)) != 0) break;
     p += 8;
   }
   while (p != end && kCharClass.v[*p] == 0) ++p;

@@ -21,6 +21,17 @@ void AppendJsonString(std::string_view s, std::string& out);
 void AppendJsonDouble(double v, std::string& out);
 namespace internal {
 bool IsValidUtf8From(const char* p, const char* end) noexcept;
+
+// The bytes of an 8-byte word (loaded little-endian) that a JSON string cannot hold as they are
+// ('"', '\\', control characters), flagged by their high bits: (b - k) & ~b & 0x80 flags b < k,
+// and b == c is b ^ c == 0. A borrow can only flag bytes above a true hit, so the lowest flag is
+// exact; bytes >= 0x80 are never flagged.
+inline uint64_t JsonSpecialBytes(uint64_t w) noexcept {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
+  const uint64_t quote = w ^ (kOnes * '"'), backslash = w ^ (kOnes * '\\');
+  return (((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) | ((w - kOnes * 0x20) & ~w)) &
+         kHighs;
+}
 }  // namespace internal
 
 // True when s is well-formed UTF-8 (no overlong forms, surrogates or code points > U+10FFFF).

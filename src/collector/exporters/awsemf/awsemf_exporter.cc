@@ -3,13 +3,17 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "collector/aws/request_signer.h"
 #include "collector/core/exporter_helper.h"
 #include "collector/core/http_client.h"
 #include "collector/core/logger.h"
 #include "collector/exporters/awsemf/emf_translator.h"
+#include "collector/exporters/awsemf/put_log_events.h"
 #include "common/json_reader.h"
 #include "common/json_writer.h"
 #include "exporters/otlp/retry.h"
@@ -17,16 +21,9 @@
 namespace adot::collector {
 namespace {
 
-using awsemf::EmfEvent;
-
-// CloudWatch Logs PutLogEvents limits.
-constexpr size_t kMaxEventsPerCall = 10000;
-constexpr size_t kMaxBytesPerCall = 1048576;  // sum of (message bytes + 26)
-constexpr size_t kEventOverhead = 26;
-constexpr size_t kMaxEventBytes = 256 * 1024;  // message + 26
-constexpr int64_t kMaxCallSpanMs = 24 * 3600 * 1000;
-constexpr int64_t kMaxAgeMs = 14LL * 24 * 3600 * 1000;
-constexpr int64_t kMaxFutureMs = 2 * 3600 * 1000;
+using awsemf::EmfDocuments;
+using awsemf::PutLogEventsCall;
+using awsemf::PutLogEventsPlan;
 
 struct AwsEmfConfig : ComponentConfig {
   awsemf::EmfOptions emf;
@@ -151,21 +148,44 @@ int64_t NowMs() {
       .count();
 }
 
-// The events of one log stream, in time order, cut into PutLogEvents calls.
-struct StreamBatches {
-  std::string log_group, log_stream;
-  std::vector<std::vector<const EmfEvent*>> calls;
-  size_t next = 0;  // calls before this one were accepted
+// Buffers of documents and request bodies kept for the next batches: a fresh one of a megabyte
+// costs its page faults each time.
+class BufferPool {
+ public:
+  std::string Take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (free_.empty()) return {};
+    std::string s = std::move(free_.back());
+    free_.pop_back();
+    return s;
+  }
+  void Give(std::string&& s) {
+    if (s.capacity() < 4096 || s.capacity() > kMaxKept) return;
+    s.clear();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (free_.size() < kMaxBuffers) free_.push_back(std::move(s));
+  }
+
+ private:
+  static constexpr size_t kMaxKept = 4 << 20, kMaxBuffers = 4;
+  std::mutex mu_;
+  std::vector<std::string> free_;
 };
 
-// What a batch became at its first attempt, and how far sending it got.
+// What a batch became at its first attempt (its EMF documents, already in their PutLogEvents form
+// unless printed, and the calls they go in), and how far sending it got.
 struct BatchState {
-  std::vector<EmfEvent> events;
-  std::vector<StreamBatches> streams;
-  size_t next_stream = 0;
+  EmfDocuments docs;
+  PutLogEventsPlan plan;
+  size_t next_call = 0;  // calls before this one were accepted or refused for good
   size_t planned = 0, refused = 0;  // events in calls; events in calls refused for good
   Status refused_reason;
   bool printed = false;  // stdout
+  std::shared_ptr<BufferPool> pool;  // gets docs.text back
+
+  ~BatchState() {
+    if (pool) pool->Give(std::move(docs.text));
+  }
 };
 
 class EmfSender {
@@ -194,22 +214,23 @@ class EmfSender {
       const MetricsRequest* request = data.Metrics();
       if (!request) return Status::Invalid("the batch does not decode");
       auto batch = std::make_shared<BatchState>();
-      translator_.Translate(*request, batch->events, NowMs());
+      batch->pool = buffers_;
+      batch->docs.text = buffers_->Take();
+      batch->docs.escaped = !cfg_.to_stdout;  // written as PutLogEvents bodies hold them
+      translator_.Translate(*request, batch->docs, NowMs());
       if (!cfg_.to_stdout) Plan(*batch);
       state = std::move(batch);
     }
     auto& batch = *std::static_pointer_cast<BatchState>(state);
     if (cfg_.to_stdout) return Print(batch);
     auto deadline = std::chrono::steady_clock::now() + (timeout.count() > 0 ? timeout : std::chrono::hours(24));
-    for (; batch.next_stream < batch.streams.size(); ++batch.next_stream) {
-      StreamBatches& stream = batch.streams[batch.next_stream];
-      for (; stream.next < stream.calls.size(); ++stream.next) {
-        Status st = PutWithRetries(stream, stream.calls[stream.next], deadline);
-        if (st.retryable()) return st;
-        if (!st.ok()) {
-          batch.refused += stream.calls[stream.next].size();
-          batch.refused_reason = st;
-        }
+    for (; batch.next_call < batch.plan.calls.size(); ++batch.next_call) {
+      const PutLogEventsCall& call = batch.plan.calls[batch.next_call];
+      Status st = PutWithRetries(batch, call, deadline);
+      if (st.retryable()) return st;
+      if (!st.ok()) {
+        batch.refused += call.end - call.begin;
+        batch.refused_reason = st;
       }
     }
     // Everything refused: the batch failed (and is counted so); part of it: say what was lost.
@@ -229,8 +250,9 @@ class EmfSender {
   Status Print(BatchState& batch) {
     if (batch.printed) return Status::Ok();
     std::string out;
-    for (const auto& e : batch.events) {
-      out += e.message;
+    out.reserve(batch.docs.text.size() + batch.docs.documents.size());
+    for (const auto& d : batch.docs.documents) {
+      out += batch.docs.Text(d);
       out += '\n';
     }
     std::lock_guard<std::mutex> lock(stdout_mu_);
@@ -244,67 +266,28 @@ class EmfSender {
   // within PutLogEvents' limits. Events CloudWatch would reject (too large, older than 14 days, more
   // than 2 hours ahead) are dropped here, with a log line, instead of failing their call.
   void Plan(BatchState& batch) {
-    const int64_t now = NowMs();
-    std::map<std::pair<std::string, std::string>, std::vector<const EmfEvent*>> by_stream;
-    size_t too_large = 0, out_of_window = 0;
-    for (const auto& e : batch.events) {
-      if (e.message.size() + kEventOverhead > kMaxEventBytes) {
-        ++too_large;
-      } else if (e.timestamp_ms < now - kMaxAgeMs || e.timestamp_ms > now + kMaxFutureMs) {
-        ++out_of_window;
-      } else {
-        by_stream[{e.log_group, e.log_stream}].push_back(&e);
-      }
-    }
-    if (too_large > 0)
-      Log(LogLevel::kError, name_, std::to_string(too_large) + " EMF event(s) over CloudWatch Logs' 256 KiB limit dropped");
-    if (out_of_window > 0)
-      Log(LogLevel::kError, name_, std::to_string(out_of_window) +
+    batch.plan = awsemf::PlanPutLogEvents(batch.docs, NowMs());
+    batch.planned = batch.plan.order.size();
+    if (batch.plan.too_large > 0)
+      Log(LogLevel::kError, name_,
+          std::to_string(batch.plan.too_large) + " EMF event(s) over CloudWatch Logs' 256 KiB limit dropped");
+    if (batch.plan.out_of_window > 0)
+      Log(LogLevel::kError, name_, std::to_string(batch.plan.out_of_window) +
                                        " EMF event(s) older than 14 days or more than 2 hours ahead dropped");
-    for (auto& [key, events] : by_stream) {
-      std::stable_sort(events.begin(), events.end(),
-                       [](const EmfEvent* a, const EmfEvent* b) { return a->timestamp_ms < b->timestamp_ms; });
-      StreamBatches stream{key.first, key.second, {}, 0};
-      size_t bytes = 0;
-      for (const EmfEvent* e : events) {
-        size_t size = e->message.size() + kEventOverhead;
-        bool fits = !stream.calls.empty() && stream.calls.back().size() < kMaxEventsPerCall &&
-                    bytes + size <= kMaxBytesPerCall &&
-                    e->timestamp_ms - stream.calls.back().front()->timestamp_ms < kMaxCallSpanMs;
-        if (!fits) {
-          stream.calls.emplace_back();
-          bytes = 0;
-        }
-        stream.calls.back().push_back(e);
-        bytes += size;
-        ++batch.planned;
-      }
-      batch.streams.push_back(std::move(stream));
-    }
   }
 
   // One call, sent again while it is throttled (up to max_retries times within the deadline);
   // a missing log group or stream is created once, then the call is sent again.
-  Status PutWithRetries(const StreamBatches& stream, const std::vector<const EmfEvent*>& events,
+  Status PutWithRetries(const BatchState& batch, const PutLogEventsCall& call,
                         std::chrono::steady_clock::time_point deadline) {
-    // Escaping an EMF document adds about one byte in eight (its quotes).
-    size_t estimate = 128 + stream.log_group.size() + stream.log_stream.size();
-    for (const EmfEvent* e : events) estimate += e->message.size() + e->message.size() / 8 + 48;
-    std::string body;
-    body.reserve(estimate);
-    body += "{\"logGroupName\":";
-    common::AppendJsonString(stream.log_group, body);
-    body += ",\"logStreamName\":";
-    common::AppendJsonString(stream.log_stream, body);
-    body += ",\"logEvents\":[";
-    for (size_t i = 0; i < events.size(); ++i) {
-      body += i ? ",{\"timestamp\":" : "{\"timestamp\":";
-      body += std::to_string(events[i]->timestamp_ms);
-      body += ",\"message\":";
-      common::AppendJsonString(events[i]->message, body);
-      body += '}';
-    }
-    body += "]}";
+    const EmfDocuments::Stream& stream = batch.docs.streams[call.stream];
+    struct Body {
+      BufferPool& pool;
+      std::string text = pool.Take();
+      ~Body() { pool.Give(std::move(text)); }
+    } buffer{*buffers_};
+    std::string& body = buffer.text;
+    awsemf::AppendPutLogEventsBody(batch.docs, batch.plan, call, body);
     bool created = false;
     for (int round = 0;; ++round) {
       ApiResult r = Call("PutLogEvents", body, deadline);
@@ -326,7 +309,7 @@ class EmfSender {
     }
   }
 
-  Status CreateGroupAndStream(const StreamBatches& stream, std::chrono::steady_clock::time_point deadline) {
+  Status CreateGroupAndStream(const EmfDocuments::Stream& stream, std::chrono::steady_clock::time_point deadline) {
     std::string group = "{\"logGroupName\":";
     common::AppendJsonString(stream.log_group, group);
     std::string create_stream = group + ",\"logStreamName\":";
@@ -431,6 +414,7 @@ class EmfSender {
   std::string url_;
   std::mutex stdout_mu_;
   CancellableSleep sleep_;
+  std::shared_ptr<BufferPool> buffers_ = std::make_shared<BufferPool>();
 };
 
 }  // namespace

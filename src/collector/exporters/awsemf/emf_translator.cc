@@ -22,8 +22,10 @@
 #include "collector/exporters/awsemf/emf_translator.h"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <random>
@@ -32,6 +34,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "collector/exporters/awsemf/emf_json.h"
 #include "common/json_writer.h"
 
 namespace adot::collector::awsemf {
@@ -302,29 +305,98 @@ bool ResolvePattern(std::string_view pattern, const Attrs& resource,
 
 // ---- grouping ----
 
+constexpr uint32_t kNone = UINT32_MAX;
+
 struct Value {
   enum class Type : uint8_t { kNumber, kStats, kHistogram } type = Type::kNumber;
   double number = 0;  // kNumber
   double max = 0, min = 0, sum = 0;
   uint64_t count = 0;
-  std::vector<double> values, counts;  // kHistogram
+  // kHistogram: Values at Call::buckets[buckets, buckets + bucket_count), Counts right after.
+  uint32_t buckets = 0, bucket_count = 0;
 };
 
 struct Entry {
   std::string_view name;
   std::string_view unit;
   int storage_resolution;
+  uint32_t next;  // the group's next entry in Call::entries, kNone after the last
   Value value;
 };
 
 struct Group {
-  std::string_view namespace_name, log_group, log_stream;
+  uint64_t hash;    // of (target, timestamp, kind, batch, labels)
+  uint32_t target;  // Call::targets: namespace, log group, log stream
+  uint32_t batch;
   int64_t timestamp_ms;
   Kind kind;
   bool prometheus;
-  std::vector<Label> labels;  // sorted by key, unique
-  std::vector<Entry> entries;
+  uint32_t labels_begin, labels_size;  // Call::group_labels; sorted by key, unique
+  uint32_t first_entry, last_entry, entry_count;  // a list through Call::entries
 };
+
+// A member of a document's root object; FieldKind orders members of equal keys.
+enum FieldKind : uint8_t {
+  kLabel,
+  kMetric,
+  kPromType,
+  kVersion,
+  kAws,
+  kCloudWatchMetrics,
+  kTimestamp
+};
+struct Field {
+  std::string_view key;
+  FieldKind kind;
+  uint32_t index;  // Call::group_labels or Call::entries
+};
+
+// std::string_view's order (bytes compared as unsigned char), eight bytes at a time, inline.
+inline bool KeyLess(std::string_view a, std::string_view b) noexcept {
+  const size_t n = std::min(a.size(), b.size());
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) return __builtin_bswap64(x) < __builtin_bswap64(y);
+  }
+  for (; i < n; ++i) {
+    if (a[i] != b[i]) return static_cast<uint8_t>(a[i]) < static_cast<uint8_t>(b[i]);
+  }
+  return a.size() < b.size();
+}
+
+// A fast 64-bit hash of bytes (the group table's; not for anything persistent).
+inline uint64_t HashMix(uint64_t h) noexcept {
+  h ^= h >> 32;
+  h *= 0xd6e8feb86659fd93ull;
+  h ^= h >> 32;
+  return h;
+}
+inline uint64_t HashBytes(std::string_view s, uint64_t h) noexcept {
+  const char* p = s.data();
+  size_t n = s.size();
+  h = (h ^ n) * 0x9e3779b97f4a7c15ull;
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 29;
+  }
+  if (n >= 4) {
+    uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    h = (h ^ (static_cast<uint64_t>(hi) << 32 | lo)) * 0x94d049bb133111ebull;
+  } else if (n > 0) {
+    const uint64_t w = static_cast<uint64_t>(static_cast<uint8_t>(p[0])) << 16 |
+                       static_cast<uint64_t>(static_cast<uint8_t>(p[n / 2])) << 8 |
+                       static_cast<uint8_t>(p[n - 1]);
+    h = (h ^ w) * 0x94d049bb133111ebull;
+  }
+  return h ^ (h >> 31);
+}
 
 struct ResourceInfo {
   std::string namespace_name;
@@ -333,6 +405,7 @@ struct ResourceInfo {
   bool prometheus = false;
   const Attrs* attrs = nullptr;
   std::vector<Label> labels;  // resource attributes (resource_to_telemetry_conversion)
+  uint32_t target = kNone;    // Call::targets, when group and stream are complete
 };
 
 void AppendSized(std::string_view s, std::string& out) {
@@ -387,18 +460,88 @@ struct EmfTranslator::Impl {
     int64_t seen_ms = 0;
   };
 
-  // The state of one Translate call.
+  // Where a group's documents go.
+  struct Target {
+    std::string_view namespace_name, log_group, log_stream;
+    uint32_t stream = kNone;  // EmfDocuments::streams, once the first document is written
+  };
+
+  // A directive: dimension sets Call::dim_sets[dims_begin, dims_end) and metrics
+  // Call::measure_entries[entries_begin, entries_end).
+  struct Measurement {
+    uint32_t dims_begin, dims_end;
+    uint32_t entries_begin, entries_end;
+    uint32_t decls_begin, decls_end;  // Call::decl_lists: its matched declarations
+  };
+  struct DimRange {
+    uint32_t begin, end;  // Call::dim_keys
+  };
+
+  // The state of one Translate call. Calls are reused (AcquireCall): their buffers keep their
+  // capacity, so a steady load allocates next to nothing per data point or document.
   struct Call {
-    int64_t now_ms;
+    int64_t now_ms = 0;
     size_t dropped = 0;
     std::deque<std::string> strings;  // texts the string_views below point into
+    size_t strings_used = 0;          // strings[0, strings_used) are this call's
     std::deque<ResourceInfo> resources;
+    size_t resources_used = 0;
+    std::vector<Target> targets;
+    StringMap<uint32_t> target_index;  // namespace, log group, log stream → targets[i]
     std::vector<Group> groups;
-    std::unordered_map<std::string, size_t> index;  // group key → groups[i]
-    std::string key;                                // scratch
-    std::vector<Label> labels;                      // scratch
+    std::vector<uint32_t> slots;      // open addressing, by Group::hash: groups index + 1, or 0
+    std::vector<Label> group_labels;  // Group::labels_begin
+    std::vector<Entry> entries;       // Group::first_entry
+    std::vector<double> buckets;      // Value::buckets
+    std::string key;                  // scratch
+    std::vector<Label> labels;        // scratch
+    std::vector<Label> quantile_labels;        // scratch of AddSummary
+    std::vector<double> exp_values, exp_counts;  // scratch of AddExponential
+    // Scratch of the documents.
+    std::vector<Field> fields;
+    std::vector<Measurement> measurements, parts;
+    std::vector<uint32_t> measure_entries;
+    std::vector<DimRange> dim_sets;
+    std::vector<std::string_view> dim_keys, dim_sorted, dim_candidate;
+    std::vector<uint32_t> matched, decl_lists, entry_measurement;
+    std::vector<uint8_t> label_ok;
+    std::string matcher_text;
+    StringMap<uint32_t> stream_index;  // log group and stream → EmfDocuments::streams[i]
+    size_t streams_indexed = 0;        // streams in stream_index
+    const EmfDocuments* streams_of = nullptr;  // the EmfDocuments stream_index indexes
 
-    std::string& NewString() { return strings.emplace_back(); }
+    std::string& NewString() {
+      if (strings_used == strings.size()) strings.emplace_back();
+      std::string& s = strings[strings_used++];
+      s.clear();
+      return s;
+    }
+    ResourceInfo& NewResource() {
+      if (resources_used == resources.size()) resources.emplace_back();
+      ResourceInfo& ri = resources[resources_used++];
+      ri.group_complete = ri.stream_complete = true;
+      ri.prometheus = false;
+      ri.attrs = nullptr;
+      ri.labels.clear();
+      ri.target = kNone;
+      return ri;
+    }
+    // Ready for the next Translate call; false when it grew too large to keep.
+    bool Reset() {
+      dropped = 0;
+      strings_used = resources_used = 0;
+      targets.clear();
+      target_index.clear();
+      groups.clear();
+      std::fill(slots.begin(), slots.end(), 0u);
+      group_labels.clear();
+      entries.clear();
+      buckets.clear();
+      stream_index.clear();
+      streams_indexed = 0;
+      streams_of = nullptr;
+      return entries.capacity() <= 65536 && strings.size() <= 65536;
+    }
   };
 
   EmfOptions options;
@@ -412,6 +555,27 @@ struct EmfTranslator::Impl {
 
   std::mutex decl_mu;                             // the declaration caches
   StringMap<std::vector<uint32_t>> name_matches;  // name → declarations
+
+  std::mutex calls_mu;
+  std::vector<std::unique_ptr<Call>> idle_calls;  // for reuse
+  std::atomic<size_t> bytes_per_entry{0};         // of the last call's documents: to reserve
+
+  std::unique_ptr<Call> AcquireCall() {
+    {
+      std::lock_guard<std::mutex> lock(calls_mu);
+      if (!idle_calls.empty()) {
+        std::unique_ptr<Call> call = std::move(idle_calls.back());
+        idle_calls.pop_back();
+        return call;
+      }
+    }
+    return std::make_unique<Call>();
+  }
+  void ReleaseCall(std::unique_ptr<Call> call) {
+    if (!call->Reset()) return;
+    std::lock_guard<std::mutex> lock(calls_mu);
+    if (idle_calls.size() < 8) idle_calls.push_back(std::move(call));
+  }
 
   explicit Impl(EmfOptions o)
       : options(std::move(o)), default_log_stream("otel-stream-" + NewStreamId()) {
@@ -442,7 +606,7 @@ struct EmfTranslator::Impl {
   // ---- resources ----
 
   const ResourceInfo& Resource(Call& call, const pm::ResourceMetrics& rm) {
-    ResourceInfo& ri = call.resources.emplace_back();
+    ResourceInfo& ri = call.NewResource();
     const Attrs& attrs = rm.resource().attributes();
     ri.attrs = &attrs;
     ri.namespace_name = options.namespace_name;
@@ -477,7 +641,43 @@ struct EmfTranslator::Impl {
     if (options.resource_to_telemetry_conversion) {
       for (const KeyValue& kv : attrs) ri.labels.push_back({kv.key(), LabelText(call, kv.value())});
     }
+    if (ri.group_complete && ri.stream_complete)
+      ri.target = TargetIndex(call, ri.namespace_name, ri.log_group, ri.log_stream);
     return ri;
+  }
+
+  // Call::targets' index of (namespace, log group, log stream), added when new.
+  static uint32_t TargetIndex(Call& call, std::string_view ns, std::string_view group,
+                              std::string_view stream) {
+    auto same = [&](const Target& t) {
+      return t.namespace_name == ns && t.log_group == group && t.log_stream == stream;
+    };
+    if (!call.targets.empty() && same(call.targets.back())) return call.targets.size() - 1;
+    if (call.targets.size() <= 8) {
+      for (uint32_t i = 0; i < call.targets.size(); ++i) {
+        if (same(call.targets[i])) return i;
+      }
+      if (call.targets.size() < 8) {
+        call.targets.push_back(Target{ns, group, stream});
+        return call.targets.size() - 1;
+      }
+      for (uint32_t i = 0; i < call.targets.size(); ++i) {  // from now on: by map
+        const Target& t = call.targets[i];
+        call.key.clear();
+        AppendSized(t.namespace_name, call.key);
+        AppendSized(t.log_group, call.key);
+        call.key.append(t.log_stream);
+        call.target_index.emplace(call.key, i);
+      }
+    }
+    call.key.clear();
+    AppendSized(ns, call.key);
+    AppendSized(group, call.key);
+    call.key.append(stream);
+    auto [it, inserted] =
+        call.target_index.emplace(call.key, static_cast<uint32_t>(call.targets.size()));
+    if (inserted) call.targets.push_back(Target{ns, group, stream});
+    return it->second;
   }
 
   static std::string_view LabelText(Call& call, const AnyValue& v) {
@@ -534,47 +734,95 @@ struct EmfTranslator::Impl {
   // Adds one metric value to the group of (resource, time, kind, batch, labels).
   void Add(Call& call, const ResourceInfo& ri, Kind kind, int64_t ts, uint32_t batch,
            const std::vector<Label>& labels, std::string_view name, std::string_view unit,
-           int resolution, Value&& value) {
-    // A placeholder the resource lacks is looked for in the data point's labels.
-    std::string_view log_group = ri.log_group, log_stream = ri.log_stream;
-    if (!ri.group_complete) {
-      std::string& s = call.NewString();
-      ResolvePattern(options.log_group_name, *ri.attrs, &labels, s);
-      log_group = s;
+           int resolution, const Value& value) {
+    uint32_t target = ri.target;
+    if (target == kNone) {
+      // A placeholder the resource lacks is looked for in the data point's labels.
+      std::string_view log_group = ri.log_group, log_stream = ri.log_stream;
+      if (!ri.group_complete) {
+        std::string& s = call.NewString();
+        ResolvePattern(options.log_group_name, *ri.attrs, &labels, s);
+        log_group = s;
+      }
+      if (!ri.stream_complete) {
+        std::string& s = call.NewString();
+        ResolvePattern(options.log_stream_name, *ri.attrs, &labels, s);
+        log_stream = s;
+      }
+      target = TargetIndex(call, ri.namespace_name, log_group, log_stream);
     }
-    if (!ri.stream_complete) {
-      std::string& s = call.NewString();
-      ResolvePattern(options.log_stream_name, *ri.attrs, &labels, s);
-      log_stream = s;
-    }
-    std::string& key = call.key;
-    key.clear();
-    AppendSized(ri.namespace_name, key);
-    AppendSized(log_group, key);
-    AppendSized(log_stream, key);
-    AppendRaw(ts, key);
-    AppendRaw(kind, key);
-    AppendRaw(batch, key);
-    for (const Label& l : labels) {
-      AppendSized(l.key, key);
-      AppendSized(l.value, key);
-    }
-    auto it = call.index.find(key);
-    Group* g;
-    if (it == call.index.end()) {
-      call.index.emplace(key, call.groups.size());
-      g = &call.groups.emplace_back(
-          Group{ri.namespace_name, log_group, log_stream, ts, kind, ri.prometheus, labels, {}});
+    uint64_t hash = HashMix(target ^ (static_cast<uint64_t>(ts) * 0x9e3779b97f4a7c15ull) ^
+                            (static_cast<uint64_t>(batch) << 8 | static_cast<uint8_t>(kind)));
+    for (const Label& l : labels) hash = HashBytes(l.value, HashBytes(l.key, hash));
+    hash = HashMix(hash);
+    Group* g = FindGroup(call, hash, target, ts, kind, batch, labels);
+    if (!g) {
+      // A new group.
+      if ((call.groups.size() + 1) * 2 > call.slots.size()) GrowSlots(call);
+      const size_t mask = call.slots.size() - 1;
+      size_t i = hash & mask;
+      while (call.slots[i] != 0) i = (i + 1) & mask;
+      call.slots[i] = static_cast<uint32_t>(call.groups.size() + 1);
+      g = &call.groups.emplace_back();
+      g->hash = hash;
+      g->target = target;
+      g->batch = batch;
+      g->timestamp_ms = ts;
+      g->kind = kind;
+      g->prometheus = ri.prometheus;
+      g->labels_begin = static_cast<uint32_t>(call.group_labels.size());
+      g->labels_size = static_cast<uint32_t>(labels.size());
+      call.group_labels.insert(call.group_labels.end(), labels.begin(), labels.end());
+      g->first_entry = g->last_entry = kNone;
+      g->entry_count = 0;
     } else {
-      g = &call.groups[it->second];
-    }
-    for (const Entry& e : g->entries) {
-      if (e.name == name) {  // duplicate name in one group: the first wins (as Go)
-        ++call.dropped;
-        return;
+      for (uint32_t e = g->first_entry; e != kNone; e = call.entries[e].next) {
+        if (call.entries[e].name == name) {  // duplicate name in one group: the first wins (as Go)
+          ++call.dropped;
+          return;
+        }
       }
     }
-    g->entries.push_back(Entry{name, unit, resolution, std::move(value)});
+    const uint32_t index = static_cast<uint32_t>(call.entries.size());
+    call.entries.push_back(Entry{name, unit, resolution, kNone, value});
+    if (g->last_entry == kNone) {
+      g->first_entry = index;
+    } else {
+      call.entries[g->last_entry].next = index;
+    }
+    g->last_entry = index;
+    ++g->entry_count;
+  }
+
+  static Group* FindGroup(Call& call, uint64_t hash, uint32_t target, int64_t ts, Kind kind,
+                          uint32_t batch, const std::vector<Label>& labels) {
+    if (call.slots.empty()) return nullptr;
+    const size_t mask = call.slots.size() - 1;
+    for (size_t i = hash & mask; call.slots[i] != 0; i = (i + 1) & mask) {
+      Group& g = call.groups[call.slots[i] - 1];
+      if (g.hash != hash || g.target != target || g.timestamp_ms != ts || g.kind != kind ||
+          g.batch != batch || g.labels_size != labels.size()) {
+        continue;
+      }
+      const Label* gl = call.group_labels.data() + g.labels_begin;
+      bool same = true;
+      for (size_t l = 0; l < labels.size() && same; ++l)
+        same = gl[l].key == labels[l].key && gl[l].value == labels[l].value;
+      if (same) return &g;
+    }
+    return nullptr;
+  }
+
+  static void GrowSlots(Call& call) {
+    size_t size = std::max<size_t>(64, call.slots.size() * 2);
+    while ((call.groups.size() + 1) * 2 > size) size *= 2;
+    call.slots.assign(size, 0);
+    const size_t mask = size - 1;
+    for (uint32_t g = 0; g < call.groups.size(); ++g) {
+      size_t i = call.groups[g].hash & mask;
+      while (call.slots[i] != 0) i = (i + 1) & mask;
+      call.slots[i] = g + 1;
+    }
   }
 
   // Cumulative → delta. value (and count for summaries) in: the cumulative values; out: what to
@@ -666,7 +914,7 @@ struct EmfTranslator::Impl {
           Value value;
           value.number = v;
           Add(call, ri, kind, TimestampMs(dp.time_unix_nano(), call.now_ms), 0, call.labels, name,
-              unit, resolution, std::move(value));
+              unit, resolution, value);
         }
         break;
       }
@@ -698,7 +946,7 @@ struct EmfTranslator::Impl {
             }
           }
           Add(call, ri, Kind::kHistogram, TimestampMs(dp.time_unix_nano(), call.now_ms), 0,
-              call.labels, name, unit, resolution, std::move(value));
+              call.labels, name, unit, resolution, value);
         }
         break;
       }
@@ -731,7 +979,10 @@ struct EmfTranslator::Impl {
                       const pm::ExponentialHistogramDataPoint& dp, int64_t ts,
                       std::string_view name, std::string_view unit, int resolution) {
     const double step = std::exp2(-static_cast<double>(dp.scale()));  // log2 of the bucket base
-    std::vector<double> values, counts;
+    std::vector<double>& values = call.exp_values;
+    std::vector<double>& counts = call.exp_counts;
+    values.clear();
+    counts.clear();
     const auto& pos = dp.positive().bucket_counts();
     for (int i = pos.size() - 1; i >= 0; --i) {
       if (pos[i] == 0) continue;
@@ -759,20 +1010,17 @@ struct EmfTranslator::Impl {
       const size_t end = std::min(values.size(), begin + kMaxBucketsPerEvent);
       Value value;
       value.type = Value::Type::kHistogram;
-      if (chunks == 1) {
-        value.values = std::move(values);
-        value.counts = std::move(counts);
-      } else {
-        value.values.assign(values.begin() + begin, values.begin() + end);
-        value.counts.assign(counts.begin() + begin, counts.begin() + end);
-      }
-      for (double n : value.counts) value.count += static_cast<uint64_t>(n);
+      value.buckets = static_cast<uint32_t>(call.buckets.size());
+      value.bucket_count = static_cast<uint32_t>(end - begin);
+      call.buckets.insert(call.buckets.end(), values.begin() + begin, values.begin() + end);
+      call.buckets.insert(call.buckets.end(), counts.begin() + begin, counts.begin() + end);
+      for (size_t i = begin; i < end; ++i) value.count += static_cast<uint64_t>(counts[i]);
       if (chunks == 1) value.count = dp.count();
       value.sum = c == 0 ? dp.sum() : 0;
-      value.max = c == 0 ? max : value.values.front();
-      value.min = c + 1 == chunks ? min : value.values.back();
+      value.max = c == 0 ? max : values[begin];
+      value.min = c + 1 == chunks ? min : values[end - 1];
       Add(call, ri, Kind::kExponentialHistogram, ts, static_cast<uint32_t>(c), call.labels, name,
-          unit, resolution, std::move(value));
+          unit, resolution, value);
     }
   }
 
@@ -813,18 +1061,19 @@ struct EmfTranslator::Impl {
           value.min = dp.quantile_values(0).value();
           value.max = dp.quantile_values(dp.quantile_values_size() - 1).value();
         }
-        Add(call, ri, Kind::kSummary, ts, 0, call.labels, name, unit, resolution, std::move(value));
+        Add(call, ri, Kind::kSummary, ts, 0, call.labels, name, unit, resolution, value);
         continue;
       }
       Value sum_value, count_value;
       sum_value.number = sum;
       count_value.number = static_cast<double>(count);
       Add(call, ri, Kind::kSummary, ts, 0, call.labels, sum_name, unit, resolution,
-          std::move(sum_value));
+          sum_value);
       Add(call, ri, Kind::kSummary, ts, 0, call.labels, count_name, unit, resolution,
-          std::move(count_value));
+          count_value);
       // One point per quantile, labelled with it (replacing an attribute of that name).
-      std::vector<Label> labels = call.labels;
+      std::vector<Label>& labels = call.quantile_labels;
+      labels.assign(call.labels.begin(), call.labels.end());
       auto at = std::lower_bound(labels.begin(), labels.end(), std::string_view("quantile"),
                                  [](const Label& l, std::string_view k) { return l.key < k; });
       if (at == labels.end() || at->key != "quantile")
@@ -835,49 +1084,46 @@ struct EmfTranslator::Impl {
         at->value = text;
         Value value;
         value.number = q.value();
-        Add(call, ri, Kind::kSummary, ts, 0, labels, name, unit, resolution, std::move(value));
+        Add(call, ri, Kind::kSummary, ts, 0, labels, name, unit, resolution, value);
       }
     }
   }
 
   // ---- documents ----
 
-  using DimSet = std::vector<std::string_view>;
-
-  std::vector<DimSet> Rollup(const std::vector<Label>& labels) const {
-    std::vector<DimSet> out;
-    if (options.dimension_rollup == DimensionRollup::kNone) return out;
-    DimSet zero;
-    if (HasLabel(labels, kOTelLib)) zero.push_back(kOTelLib);
-    if (options.dimension_rollup == DimensionRollup::kZeroAndSingleDimension && !labels.empty())
-      out.push_back(zero);
-    for (const Label& l : labels) {
-      if (l.key == kOTelLib) continue;
-      DimSet one = zero;
-      one.push_back(l.key);
-      out.push_back(std::move(one));
-    }
-    return out;
-  }
-
-  static bool HasLabel(const std::vector<Label>& labels, std::string_view key) {
-    return std::binary_search(labels.begin(), labels.end(), Label{key, {}},
+  static bool HasLabel(const Label* labels, size_t size, std::string_view key) {
+    return std::binary_search(labels, labels + size, Label{key, {}},
                               [](const Label& a, const Label& b) { return a.key < b.key; });
   }
 
-  struct Measurement {
-    std::vector<DimSet> dimensions;
-    std::vector<size_t> entries;
-  };
+  // Appends the rollup dimension sets of the labels to call.dim_sets.
+  void AppendRollup(Call& call, const Label* labels, size_t size) const {
+    if (options.dimension_rollup == DimensionRollup::kNone) return;
+    const bool otel_lib = HasLabel(labels, size, kOTelLib);
+    if (options.dimension_rollup == DimensionRollup::kZeroAndSingleDimension && size > 0) {
+      const uint32_t begin = static_cast<uint32_t>(call.dim_keys.size());
+      if (otel_lib) call.dim_keys.push_back(kOTelLib);
+      call.dim_sets.push_back({begin, static_cast<uint32_t>(call.dim_keys.size())});
+    }
+    for (size_t i = 0; i < size; ++i) {
+      if (labels[i].key == kOTelLib) continue;
+      const uint32_t begin = static_cast<uint32_t>(call.dim_keys.size());
+      if (otel_lib) call.dim_keys.push_back(kOTelLib);
+      call.dim_keys.push_back(labels[i].key);
+      call.dim_sets.push_back({begin, static_cast<uint32_t>(call.dim_keys.size())});
+    }
+  }
 
-  bool MatchesLabels(CompiledDeclaration& d, const std::vector<Label>& labels,
+  bool MatchesLabels(CompiledDeclaration& d, const Label* labels, size_t size,
                      std::string& scratch) {
     if (d.matchers.empty()) return true;
     for (CompiledMatcher& m : d.matchers) {
       scratch.clear();
       for (size_t i = 0; i < m.label_names.size(); ++i) {
         if (i > 0) scratch += m.separator;
-        scratch += FindLabel(labels, m.label_names[i]);
+        auto it = std::lower_bound(labels, labels + size, std::string_view(m.label_names[i]),
+                                   [](const Label& l, std::string_view k) { return l.key < k; });
+        if (it != labels + size && it->key == m.label_names[i]) scratch += it->value;
       }
       auto it = m.cache.find(scratch);
       if (it == m.cache.end()) {
@@ -905,184 +1151,290 @@ struct EmfTranslator::Impl {
     return name_matches.emplace(text, std::move(matched)).first->second;
   }
 
-  std::vector<Measurement> Measurements(Call& call, const Group& g) {
-    std::vector<Measurement> out;
+  // Fills call.measurements (with call.dim_sets, dim_keys and measure_entries): the directives of
+  // the group's document.
+  void Measurements(Call& call, const Group& g) {
+    call.measurements.clear();
+    call.measure_entries.clear();
+    call.dim_sets.clear();
+    call.dim_keys.clear();
+    const Label* labels = call.group_labels.data() + g.labels_begin;
+    const size_t size = g.labels_size;
     if (declarations.empty()) {
-      Measurement& m = out.emplace_back();
-      DimSet all;
-      for (const Label& l : g.labels) all.push_back(l.key);
-      std::vector<DimSet> rollup = Rollup(g.labels);
+      Measurement& m = call.measurements.emplace_back();
+      m.dims_begin = 0;
       // One label (besides OTelLib): its full set would repeat a rollup set.
-      const bool single =
-          g.labels.size() <= 1 || (g.labels.size() == 2 && HasLabel(g.labels, kOTelLib));
-      if (rollup.empty() || !single) m.dimensions.push_back(std::move(all));
-      for (DimSet& d : rollup) m.dimensions.push_back(std::move(d));
-      for (size_t i = 0; i < g.entries.size(); ++i) m.entries.push_back(i);
-      return out;
+      const bool single = size <= 1 || (size == 2 && HasLabel(labels, size, kOTelLib));
+      // The full set first (unless a rollup set repeats it), then the rollup sets.
+      call.dim_sets.push_back({0, static_cast<uint32_t>(size)});
+      for (size_t i = 0; i < size; ++i) call.dim_keys.push_back(labels[i].key);
+      AppendRollup(call, labels, size);
+      if (call.dim_sets.size() > 1 && single) call.dim_sets.erase(call.dim_sets.begin());
+      m.dims_end = static_cast<uint32_t>(call.dim_sets.size());
+      for (uint32_t e = g.first_entry; e != kNone; e = call.entries[e].next)
+        call.measure_entries.push_back(e);
+      m.entries_begin = 0;
+      m.entries_end = static_cast<uint32_t>(call.measure_entries.size());
+      m.decls_begin = m.decls_end = 0;
+      return;
     }
-    std::vector<std::vector<uint32_t>> keys;  // matched declarations of out[i]
+    // Declarations: the entries matching the same declarations share a directive.
+    call.decl_lists.clear();
+    call.entry_measurement.clear();
+    std::vector<Measurement>& out = call.measurements;
     {
       std::lock_guard<std::mutex> lock(decl_mu);
-      std::vector<bool> label_ok(declarations.size());
-      std::string scratch;
+      call.label_ok.assign(declarations.size(), 0);
       for (size_t d = 0; d < declarations.size(); ++d)
-        label_ok[d] = MatchesLabels(declarations[d], g.labels, scratch);
-      std::vector<uint32_t> matched;
-      for (size_t i = 0; i < g.entries.size(); ++i) {
-        matched.clear();
-        for (uint32_t d : NameMatches(g.entries[i].name)) {
-          if (label_ok[d]) matched.push_back(d);
+        call.label_ok[d] = MatchesLabels(declarations[d], labels, size, call.matcher_text);
+      for (uint32_t e = g.first_entry; e != kNone; e = call.entries[e].next) {
+        call.matched.clear();
+        for (uint32_t d : NameMatches(call.entries[e].name)) {
+          if (call.label_ok[d]) call.matched.push_back(d);
         }
-        if (matched.empty()) {
+        if (call.matched.empty()) {
           ++call.dropped;
+          call.entry_measurement.push_back(kNone);
           continue;
         }
-        auto it = std::find(keys.begin(), keys.end(), matched);
-        if (it == keys.end()) {
-          keys.push_back(matched);
-          out.emplace_back();
-          it = keys.end() - 1;
+        uint32_t k = 0;
+        for (; k < out.size(); ++k) {
+          const Measurement& m = out[k];
+          if (std::equal(call.decl_lists.begin() + m.decls_begin,
+                         call.decl_lists.begin() + m.decls_end, call.matched.begin(),
+                         call.matched.end()))
+            break;
         }
-        out[it - keys.begin()].entries.push_back(i);
+        if (k == out.size()) {
+          Measurement& m = out.emplace_back();
+          m.decls_begin = static_cast<uint32_t>(call.decl_lists.size());
+          call.decl_lists.insert(call.decl_lists.end(), call.matched.begin(), call.matched.end());
+          m.decls_end = static_cast<uint32_t>(call.decl_lists.size());
+        }
+        call.entry_measurement.push_back(k);
       }
     }
-    const std::vector<DimSet> rollup = Rollup(g.labels);
+    // The rollup sets, once, at the end of dim_sets' scratch area: [rollup_begin, rollup_end).
+    const uint32_t rollup_begin = static_cast<uint32_t>(call.dim_sets.size());
+    AppendRollup(call, labels, size);
+    const uint32_t rollup_end = static_cast<uint32_t>(call.dim_sets.size());
+    size_t kept = 0;
     for (size_t k = 0; k < out.size(); ++k) {
-      std::vector<DimSet>& dims = out[k].dimensions;
-      for (uint32_t d : keys[k]) {
-        for (const std::vector<std::string>& set : declarations[d].dimensions) {
-          if (std::all_of(set.begin(), set.end(),
-                          [&](const std::string& key) { return HasLabel(g.labels, key); })) {
-            dims.emplace_back(set.begin(), set.end());
-          }
+      Measurement m = out[k];
+      m.dims_begin = static_cast<uint32_t>(call.dim_sets.size());
+      // Adds a candidate set unless one of the same content (in any order) is there already.
+      auto add_unique = [&](const std::string_view* keys, size_t n) {
+        call.dim_candidate.assign(keys, keys + n);
+        std::sort(call.dim_candidate.begin(), call.dim_candidate.end());
+        for (uint32_t s = m.dims_begin; s < call.dim_sets.size(); ++s) {
+          const DimRange& r = call.dim_sets[s];
+          if (std::equal(call.dim_sorted.begin() + r.begin, call.dim_sorted.begin() + r.end,
+                         call.dim_candidate.begin(), call.dim_candidate.end()))
+            return;
+        }
+        const uint32_t begin = static_cast<uint32_t>(call.dim_keys.size());
+        call.dim_keys.insert(call.dim_keys.end(), keys, keys + n);
+        call.dim_sets.push_back({begin, static_cast<uint32_t>(call.dim_keys.size())});
+        call.dim_sorted.resize(call.dim_keys.size());
+        std::copy(call.dim_candidate.begin(), call.dim_candidate.end(),
+                  call.dim_sorted.begin() + begin);
+      };
+      std::string_view keys[kMaxDeclaredDimensions + 1];
+      for (uint32_t i = m.decls_begin; i < m.decls_end; ++i) {
+        for (const std::vector<std::string>& set : declarations[call.decl_lists[i]].dimensions) {
+          if (!std::all_of(set.begin(), set.end(), [&](const std::string& key) {
+                return HasLabel(labels, size, key);
+              }))
+            continue;
+          for (size_t j = 0; j < set.size(); ++j) keys[j] = set[j];
+          add_unique(keys, set.size());
         }
       }
-      dims.insert(dims.end(), rollup.begin(), rollup.end());
-      // De-duplicate by content (the order inside a set does not matter to CloudWatch).
-      std::vector<DimSet> seen;
-      std::vector<DimSet> unique;
-      for (DimSet& set : dims) {
-        DimSet sorted = set;
-        std::sort(sorted.begin(), sorted.end());
-        if (std::find(seen.begin(), seen.end(), sorted) != seen.end()) continue;
-        seen.push_back(std::move(sorted));
-        unique.push_back(std::move(set));
+      for (uint32_t r = rollup_begin; r < rollup_end; ++r) {
+        const DimRange range = call.dim_sets[r];
+        const size_t n = range.end - range.begin;
+        for (size_t j = 0; j < n; ++j) keys[j] = call.dim_keys[range.begin + j];
+        add_unique(keys, n);
       }
-      dims = std::move(unique);
-      if (dims.empty()) call.dropped += out[k].entries.size();
+      m.dims_end = static_cast<uint32_t>(call.dim_sets.size());
+      m.entries_begin = static_cast<uint32_t>(call.measure_entries.size());
+      uint32_t i = 0;
+      for (uint32_t e = g.first_entry; e != kNone; e = call.entries[e].next, ++i) {
+        if (call.entry_measurement[i] == k) call.measure_entries.push_back(e);
+      }
+      m.entries_end = static_cast<uint32_t>(call.measure_entries.size());
+      if (m.dims_begin == m.dims_end) {
+        call.dropped += m.entries_end - m.entries_begin;
+        continue;
+      }
+      out[kept++] = m;
     }
-    std::erase_if(out, [](const Measurement& m) { return m.dimensions.empty(); });
-    return out;
+    out.resize(kept);
   }
 
-  static void WriteValue(const Value& v, common::JsonWriter& w) {
+  // Written with EmfJsonWriter: plain, byte for byte what common::JsonWriter writes, or escaped
+  // into the form a PutLogEvents body holds it in (emf_json.h).
+
+  static constexpr JsonLiteral kValuesKey = "{\"Values\":[";
+  static constexpr JsonLiteral kCountsKey = "],\"Counts\":[";
+  static constexpr JsonLiteral kMaxAfterArrayKey = "],\"Max\":";
+  static constexpr JsonLiteral kMaxKey = "{\"Max\":";
+  static constexpr JsonLiteral kMinKey = ",\"Min\":";
+  static constexpr JsonLiteral kCountKey = ",\"Count\":";
+  static constexpr JsonLiteral kSumKey = ",\"Sum\":";
+  static constexpr JsonLiteral kNamespaceKey = "{\"Namespace\":";
+  static constexpr JsonLiteral kDimensionsKey = ",\"Dimensions\":[";
+  static constexpr JsonLiteral kMetricsKey = "],\"Metrics\":[";
+  static constexpr JsonLiteral kNameKey = "{\"Name\":";
+  static constexpr JsonLiteral kUnitKey = ",\"Unit\":";
+  static constexpr JsonLiteral kStorageResolutionKey = ",\"StorageResolution\":";
+  static constexpr JsonLiteral kCloudWatchMetricsKey = "{\"CloudWatchMetrics\":";
+  static constexpr JsonLiteral kTimestampKey = ",\"Timestamp\":";
+
+  template <bool kEscaped>
+  static void WriteValue(const Call& call, const Value& v, EmfJsonWriter<kEscaped>& w) {
     if (v.type == Value::Type::kNumber) {
       w.Double(v.number);
       return;
     }
-    w.BeginObject();
     if (v.type == Value::Type::kHistogram) {
-      w.Key("Values");
-      w.BeginArray();
-      for (double x : v.values) w.Double(x);
-      w.EndArray();
-      w.Key("Counts");
-      w.BeginArray();
-      for (double x : v.counts) w.Double(x);
-      w.EndArray();
+      const double* values = call.buckets.data() + v.buckets;
+      const double* counts = values + v.bucket_count;
+      w.Literal(kValuesKey);
+      for (uint32_t i = 0; i < v.bucket_count; ++i) {
+        if (i) w.Char(',');
+        w.Double(values[i]);
+      }
+      w.Literal(kCountsKey);
+      for (uint32_t i = 0; i < v.bucket_count; ++i) {
+        if (i) w.Char(',');
+        w.Double(counts[i]);
+      }
+      w.Literal(kMaxAfterArrayKey);
+    } else {
+      w.Literal(kMaxKey);
     }
-    w.Key("Max");
     w.Double(v.max);
-    w.Key("Min");
+    w.Literal(kMinKey);
     w.Double(v.min);
-    w.Key("Count");
+    w.Literal(kCountKey);
     w.Uint64(v.count);
-    w.Key("Sum");
+    w.Literal(kSumKey);
     w.Double(v.sum);
-    w.EndObject();
+    w.Char('}');
   }
 
-  static void WriteDirectives(const Group& g, const std::vector<Measurement>& ms,
-                              common::JsonWriter& w) {
-    w.BeginArray();
-    for (const Measurement& m : ms) {
-      w.BeginObject();
-      w.Key("Namespace");
-      w.String(g.namespace_name);
-      w.Key("Dimensions");
-      w.BeginArray();
-      for (const DimSet& set : m.dimensions) {
-        w.BeginArray();
-        for (std::string_view k : set) w.String(k);
-        w.EndArray();
+  template <bool kEscaped>
+  static void WriteDirectives(const Call& call, std::string_view namespace_name,
+                              const Measurement* ms, size_t count, EmfJsonWriter<kEscaped>& w) {
+    w.Char('[');
+    for (size_t m = 0; m < count; ++m) {
+      if (m) w.Char(',');
+      w.Literal(kNamespaceKey);
+      w.String(namespace_name);
+      w.Literal(kDimensionsKey);
+      for (uint32_t d = ms[m].dims_begin; d < ms[m].dims_end; ++d) {
+        if (d != ms[m].dims_begin) w.Char(',');
+        w.Char('[');
+        const DimRange set = call.dim_sets[d];
+        for (uint32_t k = set.begin; k < set.end; ++k) {
+          if (k != set.begin) w.Char(',');
+          w.String(call.dim_keys[k]);
+        }
+        w.Char(']');
       }
-      w.EndArray();
-      w.Key("Metrics");
-      w.BeginArray();
-      for (size_t i : m.entries) {
-        const Entry& e = g.entries[i];
-        w.BeginObject();
-        w.Key("Name");
+      w.Literal(kMetricsKey);
+      for (uint32_t i = ms[m].entries_begin; i < ms[m].entries_end; ++i) {
+        const Entry& e = call.entries[call.measure_entries[i]];
+        if (i != ms[m].entries_begin) w.Char(',');
+        w.Literal(kNameKey);
         w.String(e.name);
-        w.Key("Unit");
+        w.Literal(kUnitKey);
         w.String(e.unit);
-        w.Key("StorageResolution");
+        w.Literal(kStorageResolutionKey);
         w.Int64(e.storage_resolution);
-        w.EndObject();
+        w.Char('}');
       }
-      w.EndArray();
-      w.EndObject();
+      w.Char(']');
+      w.Char('}');
     }
-    w.EndArray();
+    w.Char(']');
   }
 
   // A directive holds at most 100 metrics (EMF): a larger group becomes several documents, the
   // n-th holding the n-th hundred of each directive (Go writes one document CloudWatch rejects).
-  void Emit(Call& call, const Group& g, std::vector<EmfEvent>& out) {
-    std::vector<Measurement> ms = Measurements(call, g);
+  template <bool kEscaped>
+  void Emit(Call& call, const Group& g, EmfDocuments& out) {
+    Measurements(call, g);
+    const std::vector<Measurement>& ms = call.measurements;
+    if (ms.empty()) return;
     size_t largest = 0;
-    for (const Measurement& m : ms) largest = std::max(largest, m.entries.size());
+    for (const Measurement& m : ms) largest = std::max<size_t>(largest, m.entries_end - m.entries_begin);
+    const uint32_t stream = StreamIndex(call, g.target, out);
     if (largest <= kMaxMetricsPerDirective) {
-      if (!ms.empty()) EmitDocument(g, ms, out);
+      EmitDocument<kEscaped>(call, g, ms.data(), ms.size(), stream, out);
       return;
     }
     for (size_t begin = 0; begin < largest; begin += kMaxMetricsPerDirective) {
-      std::vector<Measurement> part;
+      call.parts.clear();
       for (const Measurement& m : ms) {
-        if (begin >= m.entries.size()) continue;
-        Measurement& p = part.emplace_back();
-        p.dimensions = m.dimensions;
-        p.entries.assign(
-            m.entries.begin() + begin,
-            m.entries.begin() + std::min(m.entries.size(), begin + kMaxMetricsPerDirective));
+        const size_t size = m.entries_end - m.entries_begin;
+        if (begin >= size) continue;
+        Measurement& p = call.parts.emplace_back(m);
+        p.entries_begin = static_cast<uint32_t>(m.entries_begin + begin);
+        p.entries_end =
+            static_cast<uint32_t>(m.entries_begin + std::min(size, begin + kMaxMetricsPerDirective));
       }
-      EmitDocument(g, part, out);
+      EmitDocument<kEscaped>(call, g, call.parts.data(), call.parts.size(), stream, out);
     }
   }
 
-  void EmitDocument(const Group& g, const std::vector<Measurement>& ms,
-                    std::vector<EmfEvent>& out) {
+  // out.streams' index of the target's log group and stream, added when new.
+  static uint32_t StreamIndex(Call& call, uint32_t target, EmfDocuments& out) {
+    Target& t = call.targets[target];
+    if (t.stream != kNone) return t.stream;
+    if (call.streams_of != &out) {
+      call.stream_index.clear();
+      call.streams_indexed = 0;
+      call.streams_of = &out;
+    }
+    std::string& key = call.key;
+    auto make_key = [&key](std::string_view group, std::string_view stream) {
+      key.clear();
+      AppendSized(group, key);
+      key.append(stream);
+    };
+    for (; call.streams_indexed < out.streams.size(); ++call.streams_indexed) {
+      const EmfDocuments::Stream& s = out.streams[call.streams_indexed];
+      make_key(s.log_group, s.log_stream);
+      call.stream_index.emplace(key, static_cast<uint32_t>(call.streams_indexed));
+    }
+    make_key(t.log_group, t.log_stream);
+    auto it = call.stream_index.find(std::string_view(key));
+    if (it == call.stream_index.end()) {
+      it = call.stream_index.emplace(key, static_cast<uint32_t>(out.streams.size())).first;
+      out.streams.push_back({std::string(t.log_group), std::string(t.log_stream)});
+      call.streams_indexed = out.streams.size();
+    }
+    t.stream = it->second;
+    return t.stream;
+  }
+
+  template <bool kEscaped>
+  void EmitDocument(Call& call, const Group& g, const Measurement* ms, size_t count,
+                    uint32_t stream, EmfDocuments& out) {
     // Root members, sorted by key as Go's map marshalling; on equal keys the later kind wins
     // (labels < metric values < prom_metric_type < document fields), as Go fills its map.
-    enum FieldKind : uint8_t {
-      kLabel,
-      kMetric,
-      kPromType,
-      kVersion,
-      kAws,
-      kCloudWatchMetrics,
-      kTimestamp
-    };
-    struct Field {
-      std::string_view key;
-      FieldKind kind;
-      size_t index;
-    };
-    std::vector<Field> fields;
-    fields.reserve(g.labels.size() + g.entries.size() + 3);
-    for (size_t i = 0; i < g.labels.size(); ++i) fields.push_back({g.labels[i].key, kLabel, i});
-    for (const Measurement& m : ms) {
-      for (size_t i : m.entries) fields.push_back({g.entries[i].name, kMetric, i});
+    std::vector<Field>& fields = call.fields;
+    fields.clear();
+    for (uint32_t i = 0; i < g.labels_size; ++i) {
+      fields.push_back({call.group_labels[g.labels_begin + i].key, kLabel, g.labels_begin + i});
+    }
+    for (size_t m = 0; m < count; ++m) {
+      for (uint32_t i = ms[m].entries_begin; i < ms[m].entries_end; ++i) {
+        const uint32_t e = call.measure_entries[i];
+        fields.push_back({call.entries[e].name, kMetric, e});
+      }
     }
     if (g.prometheus) fields.push_back({"prom_metric_type", kPromType, 0});
     fields.push_back({"Version", kVersion, 0});
@@ -1093,27 +1445,28 @@ struct EmfTranslator::Impl {
       fields.push_back({"_aws", kAws, 0});
     }
     std::sort(fields.begin(), fields.end(), [](const Field& a, const Field& b) {
-      if (a.key != b.key) return a.key < b.key;
+      if (a.key != b.key) return KeyLess(a.key, b.key);
       return a.kind != b.kind ? a.kind < b.kind : a.index < b.index;
     });
 
-    EmfEvent& ev = out.emplace_back();
-    ev.log_group = g.log_group;
-    ev.log_stream = g.log_stream;
-    ev.timestamp_ms = g.timestamp_ms;
-    ev.message.reserve(256 + 64 * fields.size());
-    common::JsonWriter w(ev.message);
-    w.BeginObject();
+    const Target& target = call.targets[g.target];
+    std::string& text = out.text;
+    const size_t start = text.size();
+    EmfJsonWriter<kEscaped> w(text);
+    w.Char('{');
+    bool first = true;
     for (size_t i = 0; i < fields.size(); ++i) {
       const Field& f = fields[i];
       if (i + 1 < fields.size() && fields[i + 1].key == f.key) continue;
+      if (!first) w.Char(',');
+      first = false;
       w.Key(f.key);
       switch (f.kind) {
         case kLabel:
-          w.String(g.labels[f.index].value);
+          w.String(call.group_labels[f.index].value);
           break;
         case kMetric:
-          WriteValue(g.entries[f.index].value, w);
+          WriteValue(call, call.entries[f.index].value, w);
           break;
         case kPromType:
           w.String(PromType(g.kind));
@@ -1122,30 +1475,33 @@ struct EmfTranslator::Impl {
           w.String(options.version);
           break;
         case kCloudWatchMetrics:
-          WriteDirectives(g, ms, w);
+          WriteDirectives(call, target.namespace_name, ms, count, w);
           break;
-        case kTimestamp: {
-          char buf[24];
-          w.String(std::string_view(
-              buf, std::to_chars(buf, buf + sizeof buf, g.timestamp_ms).ptr - buf));
+        case kTimestamp:
+          w.Int64String(g.timestamp_ms);
           break;
-        }
         case kAws:
-          w.BeginObject();
-          w.Key("CloudWatchMetrics");
-          WriteDirectives(g, ms, w);
-          w.Key("Timestamp");
+          w.Literal(kCloudWatchMetricsKey);
+          WriteDirectives(call, target.namespace_name, ms, count, w);
+          w.Literal(kTimestampKey);
           w.Int64(g.timestamp_ms);
-          w.EndObject();
+          w.Char('}');
           break;
       }
     }
-    w.EndObject();
+    w.Char('}');
+    EmfDocuments::Document& d = out.documents.emplace_back();
+    d.stream = stream;
+    d.timestamp_ms = g.timestamp_ms;
+    d.offset = start;
+    d.length = text.size() - start;
+    d.size = d.length - w.extra();
   }
 
-  size_t Translate(const MetricsRequest& request, std::vector<EmfEvent>& out, int64_t now_ms) {
+  size_t Translate(const MetricsRequest& request, EmfDocuments& out, int64_t now_ms) {
     SweepDeltas(now_ms);
-    Call call;
+    std::unique_ptr<Call> owned = AcquireCall();
+    Call& call = *owned;
     call.now_ms = now_ms;
     for (const pm::ResourceMetrics& rm : request.resource_metrics()) {
       const ResourceInfo& ri = Resource(call, rm);
@@ -1153,8 +1509,24 @@ struct EmfTranslator::Impl {
         for (const pm::Metric& m : sm.metrics()) AddMetric(call, ri, sm.scope().name(), m);
       }
     }
-    for (const Group& g : call.groups) Emit(call, g, out);
-    return call.dropped;
+    // Room for the documents, from the size of the last call's.
+    const size_t start = out.text.size();
+    if (const size_t per_entry = bytes_per_entry.load(std::memory_order_relaxed); per_entry > 0)
+      out.text.reserve(start + call.entries.size() * per_entry + call.entries.size() * per_entry / 8);
+    out.documents.reserve(out.documents.size() + call.groups.size());
+    for (const Group& g : call.groups) {
+      if (out.escaped) {
+        Emit<true>(call, g, out);
+      } else {
+        Emit<false>(call, g, out);
+      }
+    }
+    if (!call.entries.empty())
+      bytes_per_entry.store((out.text.size() - start) / call.entries.size() + 1,
+                            std::memory_order_relaxed);
+    const size_t dropped = call.dropped;
+    ReleaseCall(std::move(owned));
+    return dropped;
   }
 };
 
@@ -1164,9 +1536,24 @@ EmfTranslator::~EmfTranslator() = default;
 EmfTranslator::EmfTranslator(EmfTranslator&&) noexcept = default;
 EmfTranslator& EmfTranslator::operator=(EmfTranslator&&) noexcept = default;
 
+size_t EmfTranslator::Translate(const MetricsRequest& request, EmfDocuments& out, int64_t now_ms) {
+  return impl_->Translate(request, out, now_ms);
+}
+
 size_t EmfTranslator::Translate(const MetricsRequest& request, std::vector<EmfEvent>& out,
                                 int64_t now_ms) {
-  return impl_->Translate(request, out, now_ms);
+  EmfDocuments docs;
+  docs.escaped = false;
+  const size_t dropped = impl_->Translate(request, docs, now_ms);
+  out.reserve(out.size() + docs.documents.size());
+  for (const EmfDocuments::Document& d : docs.documents) {
+    EmfEvent& e = out.emplace_back();
+    e.log_group = docs.streams[d.stream].log_group;
+    e.log_stream = docs.streams[d.stream].log_stream;
+    e.timestamp_ms = d.timestamp_ms;
+    e.message = docs.Text(d);
+  }
+  return dropped;
 }
 
 }  // namespace adot::collector::awsemf

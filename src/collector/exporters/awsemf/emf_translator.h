@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "collector/core/pdata.h"
@@ -60,6 +61,30 @@ struct EmfEvent {
   std::string message;  // one EMF JSON document
 };
 
+// The documents of Translate calls in one buffer: each either plain JSON (escaped false) or that
+// JSON already escaped as the contents of a JSON string (escaped true), the text a PutLogEvents body
+// holds between the quotes of a log event's "message" (put_log_events.h).
+struct EmfDocuments {
+  struct Stream {
+    std::string log_group, log_stream;
+  };
+  struct Document {
+    uint32_t stream = 0;  // streams[stream]
+    int64_t timestamp_ms = 0;
+    size_t offset = 0, length = 0;  // its text: text.substr(offset, length)
+    size_t size = 0;                // bytes of the plain JSON document (PutLogEvents' limits count these)
+  };
+
+  bool escaped = true;
+  std::string text;
+  std::vector<Stream> streams;  // distinct
+  std::vector<Document> documents;
+
+  std::string_view Text(const Document& d) const {
+    return std::string_view(text).substr(d.offset, d.length);
+  }
+};
+
 class EmfTranslator {
  public:
   explicit EmfTranslator(EmfOptions options);  // options already checked
@@ -73,6 +98,8 @@ class EmfTranslator {
   // none, and the clock of the cumulative → delta state. Thread-safe (that state is shared and
   // locked; entries unseen for 5 minutes expire).
   size_t Translate(const MetricsRequest& request, std::vector<EmfEvent>& out, int64_t now_ms);
+  // The same documents, appended to out in out.escaped's form.
+  size_t Translate(const MetricsRequest& request, EmfDocuments& out, int64_t now_ms);
 
  private:
   struct Impl;
