@@ -581,6 +581,52 @@ TEST(SegmentTranslator, BadIdsAreRejectedWithTheFieldPath) {
   EXPECT_EQ(TranslateError(tree).rfind("subsegments[0].trace_id: ", 0), 0u);
 }
 
+// Every byte value at every digit position of the span id and the trace id: accepted exactly when
+// it is a hex digit, and then that digit's value (ids are decoded 8 digits at a time, so each
+// position of a group and the characters just outside the digit ranges are worth covering).
+TEST(SegmentTranslator, EveryByteAtEveryIdDigitPosition) {
+  auto digit_value = [](int c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  // The bytes of the hex digits `hex` with `hex[pos]` replaced by c (a hex digit).
+  auto expected_bytes = [&](std::string hex, size_t pos, int c) {
+    hex[pos] = static_cast<char>(c);
+    std::string bytes;
+    for (size_t i = 0; i < hex.size(); i += 2)
+      bytes.push_back(static_cast<char>(digit_value(hex[i]) << 4 | digit_value(hex[i + 1])));
+    return bytes;
+  };
+  xray::Segment seg = Minimal();
+  const std::string span_id = "0123456789abcdef";
+  for (size_t pos = 0; pos < span_id.size(); ++pos) {
+    for (int c = 0; c < 256; ++c) {
+      seg.id = span_id;
+      seg.id[pos] = static_cast<char>(c);
+      if (digit_value(c) < 0) {
+        EXPECT_EQ(TranslateError(seg).rfind("id: not 16 hexadecimal digits", 0), 0u) << pos << " " << c;
+      } else {
+        EXPECT_EQ(SpanAt(Translate(seg), 0).span_id(), expected_bytes(span_id, pos, c)) << pos << " " << c;
+      }
+    }
+  }
+  seg.id = span_id;
+  const std::string digits = "fedcba9876543210FEDCBA9876543210";  // the 32 digits of the trace id
+  for (size_t pos = 0; pos < digits.size(); ++pos) {
+    for (int c = 0; c < 256; ++c) {
+      seg.trace_id = "1-" + digits.substr(0, 8) + "-" + digits.substr(8);
+      seg.trace_id[pos < 8 ? 2 + pos : 3 + pos] = static_cast<char>(c);
+      if (digit_value(c) < 0) {
+        EXPECT_EQ(TranslateError(seg).rfind("trace_id: not an X-Ray trace id", 0), 0u) << pos << " " << c;
+      } else {
+        EXPECT_EQ(SpanAt(Translate(seg), 0).trace_id(), expected_bytes(digits, pos, c)) << pos << " " << c;
+      }
+    }
+  }
+}
+
 TEST(SegmentTranslator, EmbeddedSubsegmentIdsAndTraceIds) {
   xray::Segment seg =
       Minimal(R"(,"parent_id":"1111111111111111","subsegments":[{"id":"0000000000000001","name":"a","start_time":1,)"

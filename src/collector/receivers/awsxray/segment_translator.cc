@@ -79,10 +79,11 @@
 // cause.{working_directory, paths}, aws.xray.auto_instrumentation, precursor_ids.
 #include "collector/receivers/awsxray/segment_translator.h"
 
-#include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -98,35 +99,42 @@ namespace xray = aws::xray;
 
 // ---- ids ---------------------------------------------------------------------------------------
 
-// The value of each hex digit character, -1 for other characters.
-constexpr std::array<int8_t, 256> kHexDigits = [] {
-  std::array<int8_t, 256> t{};
-  t.fill(-1);
-  for (int c = 0; c < 10; ++c) t['0' + c] = static_cast<int8_t>(c);
-  for (int c = 0; c < 6; ++c) t['a' + c] = t['A' + c] = static_cast<int8_t>(10 + c);
-  return t;
-}();
-
-int HexDigit(char c) noexcept { return kHexDigits[static_cast<uint8_t>(c)]; }
-
-// Decodes hex.size() / 2 bytes into out; false on a non-hex digit.
-bool DecodeHex(std::string_view hex, char* out) noexcept {
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    int hi = HexDigit(hex[i]), lo = HexDigit(hex[i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out[i / 2] = static_cast<char>(hi << 4 | lo);
-  }
+// Decodes the 8 hex digits at in into 4 bytes at out; false on a non-hex digit. SWAR: the digits
+// are handled as the bytes of one word (the first digit in the lowest byte), ~25 operations for all
+// 8 instead of a table look-up, a check and a branch per digit.
+bool DecodeHex8(const char* in, char* out) noexcept {
+  constexpr uint64_t k01 = 0x0101010101010101, k80 = 0x80 * k01;
+  uint64_t x;
+  std::memcpy(&x, in, 8);
+  if constexpr (std::endian::native == std::endian::big) x = __builtin_bswap64(x);
+  // For bytes below 0x80 (checked too), b + (0x80 - lo) has its top bit set iff b >= lo, and
+  // b + (0x7F - hi) iff b > hi; no byte carries into the next.
+  auto in_range = [](uint64_t v, uint64_t lo, uint64_t hi) {
+    return (v + (0x80 - lo) * k01) & ~(v + (0x7F - hi) * k01);
+  };
+  const uint64_t digit = in_range(x, '0', '9') | in_range(x | 0x20 * k01, 'a', 'f');  // | 0x20: A-F -> a-f
+  if (((x & k80) | (~digit & k80)) != 0) return false;
+  // '0'-'9' are 0x3N, 'a'-'f' / 'A'-'F' 0x6N / 0x4N (N = 1..6): bit 6 set means N + 9.
+  uint64_t v = (x & 0x0F * k01) + 9 * ((x >> 6) & k01);
+  // Pairs of nibbles into bytes (in the even byte lanes), then the 4 bytes together.
+  v = ((v << 4) | (v >> 8)) & 0x00FF00FF00FF00FF;
+  v = (v | (v >> 8)) & 0x0000FFFF0000FFFF;
+  uint32_t bytes = static_cast<uint32_t>(v | (v >> 16));
+  if constexpr (std::endian::native == std::endian::big) bytes = __builtin_bswap32(bytes);
+  std::memcpy(out, &bytes, 4);
   return true;
 }
 
 bool DecodeSpanId(std::string_view id, char (&out)[8]) noexcept {
-  return id.size() == 16 && DecodeHex(id, out);
+  return id.size() == 16 && (DecodeHex8(id.data(), out) & DecodeHex8(id.data() + 8, out + 4));
 }
 
 // "1-" + 8 hex digits (the epoch seconds) + "-" + 24 hex digits -> the 32 digits as 16 bytes.
 bool DecodeTraceId(std::string_view id, char (&out)[16]) noexcept {
-  return id.size() == 35 && id[0] == '1' && id[1] == '-' && id[10] == '-' &&
-         DecodeHex(id.substr(2, 8), out) && DecodeHex(id.substr(11), out + 4);
+  if (id.size() != 35 || id[0] != '1' || id[1] != '-' || id[10] != '-') return false;
+  const char* p = id.data();
+  return DecodeHex8(p + 2, out) & DecodeHex8(p + 11, out + 4) & DecodeHex8(p + 19, out + 8) &
+         DecodeHex8(p + 27, out + 12);
 }
 
 // ---- time --------------------------------------------------------------------------------------
@@ -200,53 +208,68 @@ constexpr uint64_t kStatusCodeError = 2;
 
 // One attribute of a resource, span, event or link, collected before it is written (keys repeat:
 // later values replace earlier ones, as the Go receiver's map does). Values point into the parsed
-// document or into Attributes::scratch; nothing is copied until the bytes are written.
+// document or into Attributes::scratch; nothing is copied until the bytes are written. ~30 of them
+// are collected per datagram, so an entry is kept small (48 bytes): one payload, chosen by kind.
 struct Attribute {
   enum class Kind : uint8_t {
+    // Scalars (up to kBool; Attributes::Write relies on the order)
     kString,          // text
     kScratch,         // scratch[offset, offset + size)
     kInt,
     kBool,
+    // Nested values
     kJson,            // *json as an AnyValue
     kLogGroupArns,    // the non-empty arns of *log_groups, as a string array
     kLogGroupNames,   // the non-empty log_group names of *log_groups
     kStrings,         // *strings as a string array
     kAnnotationKeys,  // the distinct keys of *annotations, as a string array
   };
+  struct ScratchRange {
+    size_t offset, size;
+  };
   std::string_view key;
   size_t key_offset = std::string::npos;  // the key is scratch[key_offset, + key.size()) when set
   Kind kind = Kind::kString;
-  std::string_view text;
-  size_t offset = 0, size = 0;
-  int64_t number = 0;
-  bool flag = false;
-  const common::JsonValue* json = nullptr;
-  const std::vector<xray::AwsLogGroup>* log_groups = nullptr;
-  const std::vector<std::string>* strings = nullptr;
-  const std::vector<common::JsonMember>* annotations = nullptr;
+  union {
+    std::string_view text{};                            // kString
+    ScratchRange scratch;                               // kScratch
+    int64_t number;                                     // kInt
+    bool flag;                                          // kBool
+    const common::JsonValue* json;                      // kJson
+    const std::vector<xray::AwsLogGroup>* log_groups;   // kLogGroupArns, kLogGroupNames
+    const std::vector<std::string>* strings;            // kStrings
+    const std::vector<common::JsonMember>* annotations; // kAnnotationKeys
+  };
 };
+static_assert(sizeof(Attribute) <= 48);
 
 class Attributes {
  public:
   explicit Attributes(std::string& scratch) : scratch_(scratch) {}
 
-  void clear() { list_.clear(); }
+  void clear() {
+    list_.clear();
+    key_bits_ = 0;
+  }
   bool empty() const { return list_.empty(); }
 
   Attribute& Add(std::string_view key) {
+    key_bits_ |= KeyBit(key);
     Attribute& a = list_.emplace_back();
     a.key = key;
     return a;
   }
   // An existing key's entry (reset), or a new one.
   Attribute& Upsert(std::string_view key) {
-    for (Attribute& a : list_) {
-      if (KeyOf(a) == key) {
-        const size_t key_offset = a.key_offset;
-        a = Attribute{};
-        a.key = key;
-        a.key_offset = key_offset;
-        return a;
+    if (key_bits_ & KeyBit(key)) {
+      for (Attribute& a : list_) {
+        if (a.key.size() == key.size() && KeyOf(a) == key) {
+          const size_t key_offset = a.key_offset;
+          a = Attribute{};
+          a.key = key;
+          a.key_offset = key_offset;
+          return a;
+        }
       }
     }
     return Add(key);
@@ -274,53 +297,117 @@ class Attributes {
   template <class Fill>
   void AddScratch(Attribute& a, Fill fill) {
     a.kind = Attribute::Kind::kScratch;
-    a.offset = scratch_.size();
+    const size_t offset = scratch_.size();
     fill(scratch_);
-    a.size = scratch_.size() - a.offset;
+    a.scratch = {offset, scratch_.size() - offset};
   }
 
   void Write(proto::ProtoWriter& w, uint32_t field) const {
-    for (const Attribute& a : list_) WriteOne(w, field, a);
+    // Scalars (nearly all) are written inline, the rest out of line.
+    for (const Attribute& a : list_) {
+      if (a.kind <= Attribute::Kind::kBool) {
+        WriteScalar(w, field, a);
+      } else {
+        WriteNested(w, field, a);
+      }
+    }
   }
 
  private:
-  std::string_view KeyOf(const Attribute& a) const {
-    return a.key_offset == std::string::npos ? a.key
-                                             : std::string_view(scratch_).substr(a.key_offset, a.key.size());
+  // PutVarint of a value that takes one byte (which lets the compiler drop the varint loop).
+  static void PutByte(proto::ProtoWriter& w, uint64_t v) {
+    if (v >= 0x80) __builtin_unreachable();
+    w.PutVarint(v);
   }
 
-  void WriteOne(proto::ProtoWriter& w, uint32_t field, const Attribute& a) const {
+  // A one-bit summary of a key (from its length and last character): Upsert scans the list only
+  // when an entry added since clear() has the same bit, which keys that cannot be present yet
+  // (most of them) rarely have.
+  static uint64_t KeyBit(std::string_view key) {
+    const unsigned last = key.empty() ? 0 : static_cast<unsigned char>(key.back());
+    return uint64_t{1} << ((key.size() * 8 + last) & 63);
+  }
+
+  std::string_view KeyOf(const Attribute& a) const {
+    return a.key_offset == std::string::npos ? a.key : ScratchText(a.key_offset, a.key.size());
+  }
+  // scratch_[offset, offset + size), which the entry's Add* has written (no bounds check needed).
+  std::string_view ScratchText(size_t offset, size_t size) const {
+    return std::string_view(scratch_.data() + offset, size);
+  }
+
+  void WriteScalar(proto::ProtoWriter& w, uint32_t field, const Attribute& a) const {
     using Kind = Attribute::Kind;
     const std::string_view key = KeyOf(a);
-    // Scalars: the sizes are known, so KeyValue and AnyValue need no length backpatching.
-    auto scalar = [&](uint32_t any_field, size_t payload_size, auto write_payload) {
+    // Scalars: the sizes are known, so KeyValue and AnyValue need no length backpatching, and one
+    // Reserve covers the whole field (the Put* calls do not check for room).
+    auto scalar = [&](uint32_t any_field, size_t payload_size, auto put_payload) {
+      // Nearly always every tag and length takes one byte: then the sizes add up without
+      // VarintSize(). A KeyValue under 128 bytes has all its lengths under 128, and fields and
+      // any_field (< 16) have one-byte tags.
+      const size_t small_kv = (key.empty() ? 0 : 2 + key.size()) + 2 + 1 + payload_size;
+      if (small_kv < 0x80 && field < 16) {
+        w.Reserve(2 + small_kv);
+        PutByte(w, proto::MakeTag(field, proto::WireType::kLengthDelimited));
+        PutByte(w, small_kv);
+        if (!key.empty()) {
+          PutByte(w, proto::MakeTag(kKeyValueKey, proto::WireType::kLengthDelimited));
+          PutByte(w, key.size());
+          w.PutRaw(key.data(), key.size());
+        }
+        PutByte(w, proto::MakeTag(kKeyValueValue, proto::WireType::kLengthDelimited));
+        PutByte(w, 1 + payload_size);
+        put_payload();
+        return;
+      }
       const size_t any = proto::TagSize(any_field) + payload_size;
       const size_t kv = (key.empty() ? 0 : proto::LengthDelimitedFieldSize(kKeyValueKey, key.size())) +
                         proto::LengthDelimitedFieldSize(kKeyValueValue, any);
-      w.WriteLengthDelimitedHeader(field, kv);
-      if (!key.empty()) w.WriteString(kKeyValueKey, key);
-      w.WriteLengthDelimitedHeader(kKeyValueValue, any);
-      write_payload();
+      w.Reserve(proto::LengthDelimitedFieldSize(field, kv));
+      w.PutVarint(proto::MakeTag(field, proto::WireType::kLengthDelimited));
+      w.PutVarint(kv);
+      if (!key.empty()) {
+        w.PutVarint(proto::MakeTag(kKeyValueKey, proto::WireType::kLengthDelimited));
+        w.PutVarint(key.size());
+        w.PutRaw(key.data(), key.size());
+      }
+      w.PutVarint(proto::MakeTag(kKeyValueValue, proto::WireType::kLengthDelimited));
+      w.PutVarint(any);
+      put_payload();
     };
     switch (a.kind) {
       case Kind::kString:
       case Kind::kScratch: {
         const std::string_view text =
-            a.kind == Kind::kString ? a.text : std::string_view(scratch_).substr(a.offset, a.size);
-        scalar(kAnyString, proto::VarintSize(text.size()) + text.size(),
-               [&] { w.WriteString(kAnyString, text); });
+            a.kind == Kind::kString ? a.text : ScratchText(a.scratch.offset, a.scratch.size);
+        const size_t length_size = text.size() < 0x80 ? 1 : proto::VarintSize(text.size());
+        scalar(kAnyString, length_size + text.size(), [&] {
+          w.PutVarint(proto::MakeTag(kAnyString, proto::WireType::kLengthDelimited));
+          w.PutVarint(text.size());
+          w.PutRaw(text.data(), text.size());
+        });
         return;
       }
       case Kind::kInt:
-        scalar(kAnyInt, proto::VarintSize(static_cast<uint64_t>(a.number)),
-               [&] { w.WriteInt64(kAnyInt, a.number); });
+        scalar(kAnyInt, proto::VarintSize(static_cast<uint64_t>(a.number)), [&] {
+          w.PutVarint(proto::MakeTag(kAnyInt, proto::WireType::kVarint));
+          w.PutVarint(static_cast<uint64_t>(a.number));
+        });
         return;
       case Kind::kBool:
-        scalar(kAnyBool, 1, [&] { w.WriteBool(kAnyBool, a.flag); });
+        scalar(kAnyBool, 1, [&] {
+          w.PutVarint(proto::MakeTag(kAnyBool, proto::WireType::kVarint));
+          w.PutVarint(a.flag ? 1 : 0);
+        });
         return;
       default:
         break;
     }
+  }
+
+  [[gnu::noinline]] void WriteNested(proto::ProtoWriter& w, uint32_t field, const Attribute& a) const {
+    using Kind = Attribute::Kind;
+    const std::string_view key = KeyOf(a);
     const auto kv = w.BeginMessage(field, 2);
     if (!key.empty()) w.WriteString(kKeyValueKey, key);
     switch (a.kind) {
@@ -425,6 +512,7 @@ class Attributes {
   }
 
   std::vector<Attribute> list_;
+  uint64_t key_bits_ = 0;  // the KeyBit()s of list_'s keys
   std::string& scratch_;
 };
 
