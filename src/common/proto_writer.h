@@ -77,6 +77,8 @@ class ProtoWriter {
 
   // Bytes written, counting from the start of out (including what it held before).
   size_t size() const noexcept { return static_cast<size_t>(pos_ - base_); }
+  // Those bytes (valid until the next write).
+  const char* data() const noexcept { return base_; }
   // Drops what was written after the first `size` bytes (size <= size()): undoes a message that
   // turned out invalid half-way.
   void Truncate(size_t size) noexcept { pos_ = base_ + size; }
@@ -141,12 +143,17 @@ class ProtoWriter {
     pos_ += reserved_bytes;
     return Mark{size(), reserved_bytes};
   }
-  void EndMessage(Mark mark) {
+  void EndMessage(Mark mark) { EndExtensibleMessage(mark); }
+  // As EndMessage, and keeps mark up to date, so that a message that is still the last thing
+  // written can be extended and ended again. Ending it may move its payload (when its length
+  // needs another number of bytes): marks of messages inside it move by as much as
+  // mark.content_start did.
+  void EndExtensibleMessage(Mark& mark) {
     const size_t length = size() - mark.content_start;
     const size_t needed = VarintSize(length);
     if (needed != mark.reserved_bytes) ShiftPayload(mark, length, needed);
-    char* p = base_ + mark.content_start - needed;
-    EncodeVarint(p, length);
+    mark.reserved_bytes = static_cast<uint32_t>(needed);
+    EncodeVarint(base_ + mark.content_start - needed, length);
   }
 
   // --- Raw pieces, for callers composing fields themselves. ---

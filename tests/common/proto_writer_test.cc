@@ -208,6 +208,29 @@ TEST(ProtoWriterTest, BackpatchedMessagesAreCanonical) {
   }
 }
 
+// A message ended, extended and ended again (while it is the last thing written) is canonical
+// each time, also when its length needs more bytes than before and its payload moves.
+TEST(ProtoWriterTest, ExtensibleMessagesCanBeEndedAgain) {
+  std::string out;
+  ProtoWriter w(out);
+  auto outer = w.BeginMessage(1, 1);  // ArrayValue.values (an AnyValue)
+  auto inner = w.BeginMessage(7, 2);  // AnyValue.bytes_value: a length-delimited payload
+  otlp_common::ArrayValue expected;
+  std::string payload;
+  for (size_t add : {10u, 100u, 20000u, 5u, 3000000u}) {
+    payload.append(add, 'p');
+    w.AppendRaw(std::string(add, 'p').data(), add);
+    w.EndExtensibleMessage(inner);
+    const size_t outer_start = outer.content_start;
+    w.EndExtensibleMessage(outer);
+    inner.content_start += outer.content_start - outer_start;  // moved with outer's payload
+    expected.Clear();
+    expected.add_values()->set_bytes_value(payload);
+    w.Finish();
+    ASSERT_EQ(out, expected.SerializeAsString()) << "after " << payload.size() << " bytes";
+  }
+}
+
 TEST(ProtoWriterTest, DeepNestingWithGrowthWhileOpen) {
   // Marks are offsets, so buffer reallocation between Begin and End must be harmless.
   otlp_common::AnyValue expected;

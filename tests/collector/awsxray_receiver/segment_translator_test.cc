@@ -581,6 +581,50 @@ TEST(SegmentTranslator, BadIdsAreRejectedWithTheFieldPath) {
   EXPECT_EQ(TranslateError(tree).rfind("subsegments[0].trace_id: ", 0), 0u);
 }
 
+// In one batch, consecutive documents with the same resource share its ResourceSpans (and
+// ScopeSpans); another resource starts a new one; a document that fails leaves the batch as it
+// was. The bytes stay the canonical encoding after every document, also when a ResourceSpans
+// grows past 16 KiB (its length then needs a third byte and its payload moves).
+TEST(SegmentTranslator, ABatchSharesAResourceAcrossConsecutiveDocuments) {
+  const xray::Segment a = Minimal();
+  xray::Segment b = Minimal();
+  b.name = "other-service";
+  xray::Segment broken = Minimal(R"(,"subsegments":[{"id":"0000000000000001","name":"a","start_time":1}])");
+  broken.subsegments[0].id = "not-hex-at-all!!";
+  std::string bytes, error;
+  common::proto::ProtoWriter writer(bytes);
+  awsxray::SegmentBatch batch(writer);
+  auto check = [&](std::vector<int> spans_per_resource) {
+    writer.Finish();
+    TracesRequest request;
+    ASSERT_TRUE(request.ParseFromString(bytes));
+    EXPECT_EQ(request.SerializeAsString(), bytes) << "not the canonical encoding";
+    ASSERT_EQ(request.resource_spans_size(), static_cast<int>(spans_per_resource.size()));
+    for (int i = 0; i < request.resource_spans_size(); ++i) {
+      ASSERT_EQ(request.resource_spans(i).scope_spans_size(), 1);
+      EXPECT_EQ(request.resource_spans(i).scope_spans(0).spans_size(), spans_per_resource[i]) << i;
+    }
+  };
+  EXPECT_EQ(batch.Append(a, error), 1u);
+  EXPECT_EQ(batch.Append(a, error), 1u);
+  check({2});
+  EXPECT_EQ(batch.Append(b, error), 1u);
+  check({2, 1});
+  EXPECT_EQ(batch.Append(broken, error), 0u);
+  check({2, 1});
+  EXPECT_EQ(batch.Append(b, error), 1u);
+  EXPECT_EQ(batch.Append(broken, error), 0u);
+  EXPECT_EQ(batch.Append(b, error), 1u);
+  EXPECT_EQ(batch.Append(a, error), 1u);
+  check({2, 3, 1});
+  // Past 16 KiB in one ResourceSpans.
+  for (int i = 0; i < 600; ++i) ASSERT_EQ(batch.Append(a, error), 1u) << error;
+  check({2, 3, 601});
+  ASSERT_GT(bytes.size(), 16384u);
+  EXPECT_EQ(batch.Append(b, error), 1u);
+  check({2, 3, 601, 1});
+}
+
 // Every byte value at every digit position of the span id and the trace id: accepted exactly when
 // it is a hex digit, and then that digit's value (ids are decoded 8 digits at a time, so each
 // position of a group and the characters just outside the digit ranges are worth covering).

@@ -271,6 +271,7 @@ class AwsXrayReceiver : public Receiver {
       }
       std::string batch;  // an ExportTraceServiceRequest, encoded
       std::optional<common::proto::ProtoWriter> writer;
+      std::optional<awsxray::SegmentBatch> segments;
       uint64_t spans = 0;
       bool saturated = false;
       int read = 0;
@@ -304,8 +305,9 @@ class AwsXrayReceiver : public Receiver {
           if (!writer) {
             batch.reserve(batch_capacity_hint_);
             writer.emplace(batch);
+            segments.emplace(*writer);
           }
-          const size_t written = awsxray::AppendSegment(segment, *writer, error);
+          const size_t written = segments->Append(segment, error);
           if (written == 0) Malformed(error);
           spans += written;
         }
@@ -314,6 +316,7 @@ class AwsXrayReceiver : public Receiver {
         if (!saturated || read >= kMaxDatagramsPerBatch) break;
       }
       if (writer) {
+        segments.reset();
         writer.reset();  // trims batch to what was written
         // The next batch starts with room for one like this one: no copying while it grows.
         batch_capacity_hint_ = std::max<size_t>(4096, batch.size() + batch.size() / 4);

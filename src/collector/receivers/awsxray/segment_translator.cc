@@ -933,7 +933,7 @@ bool WriteSpans(const xray::Segment& seg, const Position& pos, Work& work, proto
 
 }  // namespace
 
-size_t AppendSegment(const aws::xray::Segment& segment, proto::ProtoWriter& w, std::string& error) {
+size_t SegmentBatch::Append(const aws::xray::Segment& segment, std::string& error) {
   // An independent subsegment (sent on its own, naming its parent) is not the service's segment,
   // so it keeps its own kind. The type is compared ignoring case, as the Go receiver does.
   constexpr std::string_view kSubsegment = "subsegment";
@@ -944,25 +944,51 @@ size_t AppendSegment(const aws::xray::Segment& segment, proto::ProtoWriter& w, s
 
   thread_local Work work;
   work.scratch.clear();
-  const size_t start = w.size();
-  const auto resource_spans = w.BeginMessage(kRequestResourceSpans, 2);
+  const size_t start = w_.size();
+  proto::ProtoWriter::Mark resource_spans = w_.BeginMessage(kRequestResourceSpans, 2);
   {
     Attributes& attrs = work.attrs;
     attrs.clear();
     FillResource(segment, attrs);
-    const auto resource = w.BeginMessage(kResourceSpansResource, 2);
-    attrs.Write(w, kResourceAttributes);
-    w.EndMessage(resource);
+    const auto resource = w_.BeginMessage(kResourceSpansResource, 2);
+    attrs.Write(w_, kResourceAttributes);
+    w_.EndMessage(resource);
   }
-  const auto scope_spans = w.BeginMessage(kResourceSpansScopeSpans, 2);
+  const size_t resource_size = w_.size() - resource_spans.content_start;
+  proto::ProtoWriter::Mark scope_spans;
+  const bool same_resource =
+      open_ && open_end_ == start && resource_size == resource_size_ &&
+      std::memcmp(w_.data() + resource_spans.content_start, w_.data() + resource_spans_.content_start,
+                  resource_size) == 0;
+  if (same_resource) {  // the spans go after the previous document's
+    w_.Truncate(start);
+    resource_spans = resource_spans_;
+    scope_spans = scope_spans_;
+  } else {
+    scope_spans = w_.BeginMessage(kResourceSpansScopeSpans, 2);
+  }
+  const size_t spans_start = w_.size();
   size_t count = 0;
-  if (!WriteSpans(segment, Position{nullptr, nullptr, !independent_subsegment}, work, w, count, error)) {
-    w.Truncate(start);
+  if (!WriteSpans(segment, Position{nullptr, nullptr, !independent_subsegment}, work, w_, count, error)) {
+    // Back to the request as it was (the open messages' lengths were not touched yet).
+    w_.Truncate(same_resource ? spans_start : start);
     return 0;
   }
-  w.EndMessage(scope_spans);
-  w.EndMessage(resource_spans);
+  w_.EndExtensibleMessage(scope_spans);
+  const size_t resource_spans_content = resource_spans.content_start;
+  w_.EndExtensibleMessage(resource_spans);
+  // The ScopeSpans moved with its ResourceSpans' payload if that moved.
+  scope_spans.content_start += resource_spans.content_start - resource_spans_content;
+  open_ = true;
+  open_end_ = w_.size();
+  resource_size_ = resource_size;
+  resource_spans_ = resource_spans;
+  scope_spans_ = scope_spans;
   return count;
+}
+
+size_t AppendSegment(const aws::xray::Segment& segment, proto::ProtoWriter& w, std::string& error) {
+  return SegmentBatch(w).Append(segment, error);
 }
 
 }  // namespace adot::collector::awsxray
