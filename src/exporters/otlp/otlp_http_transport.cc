@@ -119,30 +119,8 @@ OtlpHttpTransport::OtlpHttpTransport(OtlpExporterOptions options, TransportLabel
   request_.gzip = options_.gzip;
 }
 
-bool OtlpHttpTransport::BeginExport() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (shutdown_) return false;
-  exporting_ = true;
-  return true;
-}
-
-void OtlpHttpTransport::EndExport() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    exporting_ = false;
-  }
-  cv_.notify_all();
-}
-
 bool OtlpHttpTransport::Shutdown(milliseconds timeout) noexcept {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    shutdown_ = true;
-  }
-  cv_.notify_all();  // ends a backoff wait
-  client_.Cancel();  // aborts a request in flight
-  std::unique_lock<std::mutex> lock(mutex_);
-  return cv_.wait_for(lock, timeout, [this] { return !exporting_; });
+  return gate_.Shutdown(timeout, [this] { client_.Cancel(); });  // aborts a request in flight
 }
 
 sdk::ExportResult OtlpHttpTransport::SendBody() {
@@ -207,7 +185,7 @@ sdk::ExportResult OtlpHttpTransport::SendWithRetries() {
            std::to_string(budget.count()) + " ms" + dropped);
       return sdk::ExportResult::kFailure;
     }
-    if (!WaitUnlessShutdown(delay)) return sdk::ExportResult::kFailure;
+    if (!gate_.WaitUnlessShutdown(delay)) return sdk::ExportResult::kFailure;
   }
 }
 
@@ -228,12 +206,6 @@ void OtlpHttpTransport::HandleSuccess() {
     Warn("partial success: " + std::to_string(partial.rejected) + " " + labels_.rejected +
          " rejected: " + Quote(partial.error_message));
   }
-}
-
-// Returns false when Shutdown ended the wait.
-bool OtlpHttpTransport::WaitUnlessShutdown(milliseconds delay) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  return !cv_.wait_for(lock, delay, [this] { return shutdown_; });
 }
 
 // Once per distinct message. Never includes header values, which may hold credentials.

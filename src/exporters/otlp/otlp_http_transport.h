@@ -5,8 +5,6 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -14,6 +12,7 @@
 #include "adot/exporters/otlp/otlp_options.h"
 #include "adot/sdk/trace/exporter.h"  // ExportResult
 #include "common/http_client.h"
+#include "exporters/otlp/export_gate.h"
 
 namespace adot::exporters::otlp {
 
@@ -39,10 +38,10 @@ class OtlpHttpTransport {
   // sends nothing and succeeds, unless shut down.
   template <class Encode>
   sdk::ExportResult Export(Encode&& encode, bool nothing_to_send = false) noexcept {
-    if (!BeginExport()) return sdk::ExportResult::kFailure;
+    if (!gate_.Begin()) return sdk::ExportResult::kFailure;
     sdk::ExportResult result = sdk::ExportResult::kSuccess;
     if (nothing_to_send) {
-      EndExport();
+      gate_.End();
       return result;
     }
     try {
@@ -53,7 +52,7 @@ class OtlpHttpTransport {
       // Only allocation failures can get here; the batch is dropped.
       result = sdk::ExportResult::kFailure;
     }
-    EndExport();
+    gate_.End();
     return result;
   }
 
@@ -62,12 +61,9 @@ class OtlpHttpTransport {
   bool Shutdown(std::chrono::milliseconds timeout) noexcept;
 
  private:
-  bool BeginExport();
-  void EndExport();
   sdk::ExportResult SendBody();
   sdk::ExportResult SendWithRetries();
   void HandleSuccess();
-  bool WaitUnlessShutdown(std::chrono::milliseconds delay);
   void Warn(const std::string& message);
 
   const OtlpExporterOptions options_;
@@ -79,11 +75,7 @@ class OtlpHttpTransport {
   std::string body_;
   common::HttpRequest request_;
   common::HttpResponse response_;
-
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool shutdown_ = false;   // guarded by mutex_
-  bool exporting_ = false;  // guarded by mutex_
+  ExportGate gate_;
 };
 
 }  // namespace adot::exporters::otlp

@@ -7,10 +7,12 @@
 #include <grpcpp/support/slice.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <mutex>
 #include <sstream>
 #include <string_view>
 
@@ -182,34 +184,12 @@ OtlpGrpcTransport::OtlpGrpcTransport(OtlpExporterOptions options, const char* me
   stub_ = std::make_unique<grpc::GenericStub>(channel_);
 }
 
-bool OtlpGrpcTransport::BeginExport() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (shutdown_) return false;
-  exporting_ = true;
-  return true;
-}
-
-void OtlpGrpcTransport::EndExport() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    exporting_ = false;
-  }
-  cv_.notify_all();
-}
-
 bool OtlpGrpcTransport::Shutdown(milliseconds timeout) noexcept {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    shutdown_ = true;
-  }
-  cv_.notify_all();  // ends a backoff wait
-  {
-    // Not under mutex_: TryCancel may run the call's completion callback inline, which takes it.
+  return gate_.Shutdown(timeout, [this] {
+    // Not under the gate's lock: TryCancel may run the call's completion callback inline.
     std::lock_guard<std::mutex> lock(call_mutex_);
     if (active_call_ != nullptr) active_call_->TryCancel();
-  }
-  std::unique_lock<std::mutex> lock(mutex_);
-  return cv_.wait_for(lock, timeout, [this] { return !exporting_; });
+  });
 }
 
 // Plaintext, or TLS with the configured root CA and client certificate; nullptr (after a
@@ -296,7 +276,7 @@ sdk::ExportResult OtlpGrpcTransport::SendWithRetries(const grpc::ByteBuffer& req
            std::to_string(budget.count()) + " ms" + dropped);
       return sdk::ExportResult::kFailure;
     }
-    if (!WaitUnlessShutdown(delay)) return sdk::ExportResult::kFailure;
+    if (!gate_.WaitUnlessShutdown(delay)) return sdk::ExportResult::kFailure;
   }
 }
 
@@ -310,34 +290,36 @@ std::optional<grpc::Status> OtlpGrpcTransport::Call(const grpc::ByteBuffer& requ
   if (options_.gzip) context.set_compression_algorithm(GRPC_COMPRESS_GZIP);
 
   {
-    // Shutdown sets shutdown_ before it looks at active_call_, so either this sees shutdown_ or
-    // Shutdown sees the call and cancels it.
+    // Shutdown is shut_down() before it looks at active_call_, so either this sees it or Shutdown
+    // sees the call and cancels it.
     std::lock_guard<std::mutex> call_lock(call_mutex_);
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (shutdown_) return std::nullopt;
+    if (gate_.shut_down()) return std::nullopt;
     active_call_ = &context;
   }
   grpc::Status status;
   bool done = false;
+  std::mutex done_mutex;
+  std::condition_variable done_cv;
   // The callback may run on a gRPC thread or inline, so no lock is held while starting the call.
+  // It notifies under the lock: once the wait below sees done, the callback no longer touches
+  // done_cv.
   stub_->UnaryCall(&context, method_, grpc::StubOptions(), &request, &response,
                    [&](grpc::Status s) {
-                     std::lock_guard<std::mutex> lock(mutex_);
+                     std::lock_guard<std::mutex> lock(done_mutex);
                      status = std::move(s);
                      done = true;
-                     cv_.notify_all();
+                     done_cv.notify_all();
                    });
   // Always wait for completion: context and response must outlive the call. The deadline (or
   // a TryCancel from Shutdown) guarantees it comes.
   {
-    std::unique_lock<std::mutex> lock(mutex_);
-    cv_.wait(lock, [&] { return done; });
+    std::unique_lock<std::mutex> lock(done_mutex);
+    done_cv.wait(lock, [&] { return done; });
   }
   std::lock_guard<std::mutex> call_lock(call_mutex_);
   active_call_ = nullptr;
-  std::lock_guard<std::mutex> lock(mutex_);
   // A call that completed before the cancellation still counts: the data was delivered.
-  if (shutdown_ && !status.ok()) return std::nullopt;
+  if (gate_.shut_down() && !status.ok()) return std::nullopt;
   return status;
 }
 
@@ -360,12 +342,6 @@ void OtlpGrpcTransport::HandleResponse(const grpc::ByteBuffer& response) {
     Warn(std::string("partial success: the server rejected some ") + labels_.rejected + ": " +
          Quote(partial.error_message));
   }
-}
-
-// Returns false when Shutdown ended the wait.
-bool OtlpGrpcTransport::WaitUnlessShutdown(milliseconds delay) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  return !cv_.wait_for(lock, delay, [this] { return shutdown_; });
 }
 
 // Once per distinct message. Never includes header values, which may hold credentials.

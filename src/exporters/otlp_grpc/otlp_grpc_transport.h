@@ -12,7 +12,6 @@
 #include <grpcpp/support/status.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -22,6 +21,7 @@
 
 #include "adot/exporters/otlp/otlp_options.h"
 #include "adot/sdk/trace/exporter.h"  // ExportResult
+#include "exporters/otlp/export_gate.h"
 #include "exporters/otlp/otlp_http_transport.h"  // TransportLabels
 
 namespace adot::exporters::otlp {
@@ -38,7 +38,7 @@ class OtlpGrpcTransport {
   // sends it. With nothing_to_send it sends nothing and succeeds (unless shut down). Never throws.
   template <class Encode>
   sdk::ExportResult Export(Encode&& encode, bool nothing_to_send = false) noexcept {
-    if (!BeginExport()) return sdk::ExportResult::kFailure;
+    if (!gate_.Begin()) return sdk::ExportResult::kFailure;
     sdk::ExportResult result = sdk::ExportResult::kSuccess;
     if (!nothing_to_send) {
       try {
@@ -56,7 +56,7 @@ class OtlpGrpcTransport {
         result = sdk::ExportResult::kFailure;
       }
     }
-    EndExport();
+    gate_.End();
     return result;
   }
 
@@ -64,14 +64,11 @@ class OtlpGrpcTransport {
 
  private:
   std::shared_ptr<grpc::ChannelCredentials> MakeCredentials(bool tls);
-  bool BeginExport();
-  void EndExport();
   sdk::ExportResult SendBody(std::string body);
   sdk::ExportResult SendWithRetries(const grpc::ByteBuffer& request);
   std::optional<grpc::Status> Call(const grpc::ByteBuffer& request, std::chrono::milliseconds timeout,
                                    grpc::ByteBuffer& response);
   void HandleResponse(const grpc::ByteBuffer& response);
-  bool WaitUnlessShutdown(std::chrono::milliseconds delay);
   void Warn(const std::string& message);
 
   const OtlpExporterOptions options_;
@@ -82,13 +79,10 @@ class OtlpGrpcTransport {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<grpc::GenericStub> stub_;  // null when the configuration is unusable
 
-  // Lock order: call_mutex_, then mutex_.
+  ExportGate gate_;
+  // Taken before the gate's lock (shut_down()) where both are held.
   std::mutex call_mutex_;
   grpc::ClientContext* active_call_ = nullptr;  // guarded by call_mutex_
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool shutdown_ = false;   // guarded by mutex_
-  bool exporting_ = false;  // guarded by mutex_
 };
 
 }  // namespace adot::exporters::otlp
