@@ -226,8 +226,8 @@ constexpr uint64_t Bit(std::string_view name) {
 }
 
 // Finds T's field named by a member key with one hash and one comparison: a slot per hash value
-// (7 bits of a seeded mix of the key's length, first, middle and last bytes) holds a field's index. The
-// seed is searched at compile time for one that gives T's names distinct slots.
+// (7 bits of a seeded mix of the key's length, first, middle and last bytes) holds a field's
+// index. The seed is searched at compile time for one that gives T's names distinct slots.
 template <class T>
 class FieldTable {
  public:
