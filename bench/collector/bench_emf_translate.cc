@@ -69,6 +69,13 @@ EmfOptions Options() {
   return o;
 }
 
+// The data points of state.range(0) requests, per iteration: ns per point.
+void SetNsPerPoint(benchmark::State& state) {
+  state.counters["ns_per_point"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * state.range(0) * kMetrics * kSeries),
+      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
 void BM_EmfTranslate(benchmark::State& state) {
   const MetricsRequest req = Batch(static_cast<int>(state.range(0)));
   EmfTranslator translator(Options());
@@ -79,9 +86,7 @@ void BM_EmfTranslate(benchmark::State& state) {
     benchmark::DoNotOptimize(events.data());
   }
   state.SetItemsProcessed(state.iterations() * state.range(0) * kMetrics * kSeries);
-  state.counters["ns_per_point"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * state.range(0) * kMetrics * kSeries),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  SetNsPerPoint(state);
 }
 BENCHMARK(BM_EmfTranslate)->Apply(Batches);
 
@@ -110,9 +115,7 @@ void BM_EmfEventsBody(benchmark::State& state) {
     body_bytes = body.size();
     benchmark::DoNotOptimize(body.data());
   }
-  state.counters["ns_per_point"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * state.range(0) * kMetrics * kSeries),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  SetNsPerPoint(state);
   state.counters["body_bytes"] = static_cast<double>(body_bytes);
 }
 BENCHMARK(BM_EmfEventsBody)->Apply(Batches);
@@ -134,9 +137,7 @@ void BM_EmfDocumentsBody(benchmark::State& state) {
     body_bytes = body.size();
     benchmark::DoNotOptimize(body.data());
   }
-  state.counters["ns_per_point"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * state.range(0) * kMetrics * kSeries),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  SetNsPerPoint(state);
   state.counters["body_bytes"] = static_cast<double>(body_bytes);
 }
 BENCHMARK(BM_EmfDocumentsBody)->Apply(Batches);
