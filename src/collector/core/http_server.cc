@@ -23,6 +23,7 @@
 #include <string_view>
 #include <thread>
 
+#include "adot/api/propagation/text_map.h"  // AsciiLower, EqualsIgnoreCase
 #include "collector/core/logger.h"
 
 namespace adot::collector {
@@ -113,6 +114,49 @@ void CloseSocket(Stream& stream) {
   Tcp(stream).socket().close(ec);
 }
 
+namespace {
+
+using api::propagation::internal::AsciiLower;
+using api::propagation::internal::EqualsIgnoreCase;
+
+// No body (nor its length) in 1xx, 204 and 304 responses (RFC 9110 §8.6).
+bool Bodiless(int status) { return status < 200 || status == 204 || status == 304; }
+
+}  // namespace
+
+void FormatResponseHead(const HttpServerResponse& r, bool keep_alive, unsigned version, std::string& head) {
+  // A header a handler names twice, or names as one the server sets, is sent once: the last value
+  // wins. The framing headers are the server's; CR or LF in a header would split the response.
+  auto sendable = [&](size_t i) {
+    const auto& [name, value] = r.headers[i];
+    if (name.empty() || name.find_first_of("\r\n:") != std::string::npos ||
+        value.find_first_of("\r\n") != std::string::npos)
+      return false;
+    for (std::string_view framing : {"content-length", "transfer-encoding", "connection"})
+      if (EqualsIgnoreCase(name, framing)) return false;
+    for (size_t j = i + 1; j < r.headers.size(); ++j)
+      if (EqualsIgnoreCase(name, r.headers[j].first)) return false;
+    return true;
+  };
+  auto overridden = [&](std::string_view name) {
+    for (size_t i = 0; i < r.headers.size(); ++i)
+      if (EqualsIgnoreCase(r.headers[i].first, name) && sendable(i)) return true;
+    return false;
+  };
+  head.clear();
+  head.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ").append(std::to_string(r.status)).append(" ");
+  const beast::string_view reason = http::obsolete_reason(static_cast<http::status>(r.status));
+  head.append(reason.data(), reason.size()).append("\r\n");
+  if (!overridden("server")) head.append("Server: adot-collector\r\n");
+  if (!overridden("content-type")) head.append("Content-Type: ").append(r.content_type).append("\r\n");
+  for (size_t i = 0; i < r.headers.size(); ++i)
+    if (sendable(i)) head.append(r.headers[i].first).append(": ").append(r.headers[i].second).append("\r\n");
+  if (!Bodiless(r.status)) head.append("Content-Length: ").append(std::to_string(r.body.size())).append("\r\n");
+  if (version == 10 && keep_alive) head.append("Connection: keep-alive\r\n");
+  if (version != 10 && !keep_alive) head.append("Connection: close\r\n");
+  head.append("\r\n");
+}
+
 // ---------------------------------------------------------------------------------------------
 // HTTP/1.1
 
@@ -174,7 +218,7 @@ class Http1Session : public Session, public std::enable_shared_from_this<Http1Se
     req.target = std::string(msg.target());
     for (const auto& f : msg) {
       std::string name(f.name_string());
-      std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+      for (char& c : name) c = AsciiLower(c);
       req.headers.emplace_back(std::move(name), std::string(f.value()));
     }
     req.body = std::move(msg.body());
@@ -185,21 +229,20 @@ class Http1Session : public Session, public std::enable_shared_from_this<Http1Se
     Write(std::move(resp), keep_alive && !server_->stopping, version);
   }
 
+  // One gather write of the head formatted here and the body. Beast's serializer (a message with
+  // allocated fields, written through layers of buffer views) was a tenth of the collector's CPU
+  // when answering 50 small OTLP requests a second.
   void Write(HttpServerResponse&& r, bool keep_alive, unsigned version) {
-    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version);
-    res->set(http::field::server, "adot-collector");
-    res->set(http::field::content_type, r.content_type);
-    for (const auto& [k, v] : r.headers) res->set(k, v);
-    res->body() = std::move(r.body);
-    res->keep_alive(keep_alive);
-    res->prepare_payload();
+    FormatResponseHead(r, keep_alive, version, head_);
+    body_ = std::move(r.body);
+    if (Bodiless(r.status)) body_.clear();
+    const std::array<asio::const_buffer, 2> out{asio::buffer(head_), asio::buffer(body_)};
     Tcp(stream_).expires_after(std::chrono::seconds(30));
-    http::async_write(stream_, *res,
-                      [self = this->shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
-                        if (ec) return self->Close();
-                        if (!keep_alive) return self->Linger();
-                        self->Read();
-                      });
+    asio::async_write(stream_, out, [self = this->shared_from_this(), keep_alive](beast::error_code ec, size_t) {
+      if (ec) return self->Close();
+      if (!keep_alive) return self->Linger();
+      self->Read();
+    });
   }
 
   // The answer is out and the connection ends: half-close, then read and discard what the client
@@ -229,6 +272,7 @@ class Http1Session : public Session, public std::enable_shared_from_this<Http1Se
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::string head_, body_;  // the response being written (one at a time)
   HttpServer::Impl* server_;  // outlives every session: its io_context owns their handlers
   bool reading_ = false;
 };

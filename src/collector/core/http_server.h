@@ -79,6 +79,12 @@ class HttpServer {
   std::shared_ptr<Impl> impl_;
 };
 
+// The head of an HTTP/1.x response to r (status line, headers, blank line), in head. Server and
+// Content-Type are set unless r.headers names them; the framing headers (Content-Length,
+// Connection) are the server's, and a header with CR, LF or an empty name is left out. version is
+// the request's (10 or 11); keep_alive says whether the connection stays open.
+void FormatResponseHead(const HttpServerResponse& r, bool keep_alive, unsigned version, std::string& head);
+
 // The CPUs this process may run on (its affinity mask; at least 1): the io thread count of the
 // receivers' servers, so a collector pinned to one core runs one io thread per server.
 int AvailableCpus();

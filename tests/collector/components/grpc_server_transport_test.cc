@@ -1,6 +1,6 @@
 // The collector's own gRPC server (HTTP/2 on nghttp2, in the OTLP receiver) against grpc++ as the
 // third-party client: compression, size limits, unknown methods, status codes with RetryInfo,
-// HTTP/1.1 on the gRPC port, concurrency and shutdown.
+// HTTP/1.1 on the gRPC port, concurrency and shutdown; and its HTTP/1.x responses.
 #include <arpa/inet.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
@@ -635,6 +635,95 @@ TEST(HttpServerIdleTest, Http2ConnectionsCloseOnlyWhenIdle) {
   }
   EXPECT_TRUE(got_headers) << "no response on the connection that kept talking";
   ::close(chatty);
+  server.Stop(Clock::now() + 2s);
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP/1.x responses: the head the server formats itself, and keep-alive on a real connection.
+
+TEST(HttpResponseHeadTest, StatusLineHeadersAndFraming) {
+  HttpServerResponse r;
+  r.status = 503;
+  r.content_type = "application/json";
+  r.headers = {{"Retry-After", "5"}, {"X-A", "1"}, {"x-a", "2"}};
+  r.body = "{}";
+  std::string head;
+  FormatResponseHead(r, true, 11, head);
+  EXPECT_EQ(head,
+            "HTTP/1.1 503 Service Unavailable\r\nServer: adot-collector\r\nContent-Type: application/json\r\n"
+            "Retry-After: 5\r\nx-a: 2\r\nContent-Length: 2\r\n\r\n");
+  FormatResponseHead(r, false, 11, head);
+  EXPECT_NE(head.find("\r\nConnection: close\r\n\r\n"), std::string::npos) << head;
+  FormatResponseHead(r, true, 10, head);
+  EXPECT_EQ(head.rfind("HTTP/1.0 503 ", 0), 0u) << head;
+  EXPECT_NE(head.find("\r\nConnection: keep-alive\r\n\r\n"), std::string::npos) << head;
+  FormatResponseHead(r, false, 10, head);
+  EXPECT_EQ(head.find("Connection:"), std::string::npos) << head;  // HTTP/1.0 closes by default
+}
+
+TEST(HttpResponseHeadTest, HandlerHeadersCannotBreakTheFraming) {
+  HttpServerResponse r;
+  r.status = 200;
+  r.headers = {{"Content-Length", "999"}, {"connection", "keep-alive"}, {"Transfer-Encoding", "chunked"},
+               {"X-Split", "a\r\nSet-Cookie: b"}, {"X-Bad\nName", "c"}, {"", "d"}, {"CONTENT-TYPE", "text/csv"},
+               {"Server", "other"}};
+  r.body = "abc";
+  std::string head;
+  FormatResponseHead(r, true, 11, head);
+  EXPECT_EQ(head, "HTTP/1.1 200 OK\r\nCONTENT-TYPE: text/csv\r\nServer: other\r\nContent-Length: 3\r\n\r\n");
+  // A header refused for its value does not take the place of the server's own.
+  r.headers = {{"Content-Type", "x\ny"}};
+  FormatResponseHead(r, true, 11, head);
+  EXPECT_EQ(head, "HTTP/1.1 200 OK\r\nServer: adot-collector\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\n");
+  // No length (nor body) in a 204.
+  r.status = 204;
+  FormatResponseHead(r, true, 11, head);
+  EXPECT_EQ(head.find("Content-Length"), std::string::npos) << head;
+}
+
+TEST(HttpServerHttp1Test, PipelinedKeepAliveThenCloseThenHttp10) {
+  HttpServerOptions o;
+  o.endpoint = "127.0.0.1:0";
+  HttpServer server(o, [](const HttpServerRequest& q, HttpServerResponse& s) {
+    if (q.target == "/empty") {
+      s.status = 204;
+      s.body = "ignored";
+      return;
+    }
+    s.status = q.method == "POST" ? 200 : 404;
+    s.content_type = "text/x-echo";
+    s.headers.emplace_back("X-Target", q.target);
+    s.body = q.method + " " + q.target + " " + q.body;
+  });
+  ASSERT_TRUE(server.Start().ok());
+
+  // Three requests in one write: each answered in order on the same connection; the last asks to close.
+  int fd = RawConnect(server.port());
+  SetTimeout(fd);
+  const std::string requests =
+      "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+      "GET /empty HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  ASSERT_EQ(::write(fd, requests.data(), requests.size()), ssize_t(requests.size()));
+  std::string answer = ReadAll(fd);  // ends when the server closes after the third
+  ::close(fd);
+  EXPECT_EQ(answer,
+            "HTTP/1.1 200 OK\r\nServer: adot-collector\r\nContent-Type: text/x-echo\r\nX-Target: /a\r\n"
+            "Content-Length: 13\r\n\r\nPOST /a hello"
+            "HTTP/1.1 204 No Content\r\nServer: adot-collector\r\nContent-Type: text/plain\r\n\r\n"
+            "HTTP/1.1 404 Not Found\r\nServer: adot-collector\r\nContent-Type: text/x-echo\r\nX-Target: /b\r\n"
+            "Content-Length: 7\r\nConnection: close\r\n\r\nGET /b ");
+
+  // HTTP/1.0 without keep-alive: answered as 1.0, then closed.
+  fd = RawConnect(server.port());
+  SetTimeout(fd);
+  const std::string old = "POST /c HTTP/1.0\r\nContent-Length: 1\r\n\r\nz";
+  ASSERT_EQ(::write(fd, old.data(), old.size()), ssize_t(old.size()));
+  answer = ReadAll(fd);
+  ::close(fd);
+  EXPECT_EQ(answer,
+            "HTTP/1.0 200 OK\r\nServer: adot-collector\r\nContent-Type: text/x-echo\r\nX-Target: /c\r\n"
+            "Content-Length: 9\r\n\r\nPOST /c z");
   server.Stop(Clock::now() + 2s);
 }
 
