@@ -4,6 +4,7 @@
 # of one core, from /proc/<pid>/stat over the load) and RSS, and checks that every span arrived.
 #
 #   bash bench/collector/xray/run.sh [--build-dir build/release] [--rate 5000] [--duration 20]
+#                                    [--collector PATH]   (another adot-collector, to compare builds)
 #
 # The collector is pinned to CPU 0, the load and the sink to CPU 1 (when there are two). All
 # traffic is on 127.0.0.1. Exit status 1 when spans were lost.
@@ -12,16 +13,18 @@ repo=$(cd "$(dirname "$0")/../../.." && pwd)
 build_dir=$repo/build/release
 rate=5000
 duration=20
+collector=
 while (($#)); do
   case $1 in
     --build-dir) build_dir=$(cd "$2" && pwd); shift ;;
     --rate) rate=$2; shift ;;
     --duration) duration=$2; shift ;;
-    *) echo "usage: $0 [--build-dir DIR] [--rate SEGMENTS_PER_S] [--duration SECONDS]" >&2; exit 2 ;;
+    --collector) collector=$2; shift ;;
+    *) echo "usage: $0 [--build-dir DIR] [--rate SEGMENTS_PER_S] [--duration SECONDS] [--collector PATH]" >&2; exit 2 ;;
   esac
   shift
 done
-collector=$build_dir/src/collector/adot-collector
+collector=${collector:-$build_dir/src/collector/adot-collector}
 load=$build_dir/bench/collector/xray/collector_xray_udp_load
 sink=$build_dir/bench/collector/load/collector_loadsink
 benchutil=$build_dir/bench/collector/load/collector_benchutil
@@ -69,7 +72,7 @@ for _ in $(seq 500); do curl -sf -o /dev/null "http://127.0.0.1:$health/" && bre
 idle_kb=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$coll_pid/status")
 
 (while kill -0 "$coll_pid" 2>/dev/null; do awk '$1 == "VmRSS:" { print $2 }' "/proc/$coll_pid/status"; sleep 0.25; done) >"$work/rss.txt" 2>/dev/null &
-pids+=($!)
+rss_pid=$!
 c0=$(cpu_ticks "$coll_pid"); t0=$(date +%s.%N)
 out=$("${pin_load[@]}" "$load" --target "127.0.0.1:$udp" --rate "$rate" --duration "$duration" | grep '^result')
 c1=$(cpu_ticks "$coll_pid"); t1=$(date +%s.%N)
@@ -77,6 +80,7 @@ expected=$(kv "$out" spans)
 for _ in $(seq 100); do (($(sink_spans) >= expected)) && break; sleep 0.1; done
 received=$(sink_spans)
 kill -TERM "$coll_pid"; wait "$coll_pid" 2>/dev/null || true
+wait "$rss_pid"  # ends with the collector
 cpu=$(awk "BEGIN { printf \"%.2f\", ($c1 - $c0) / $tck / ($t1 - $t0) * 100 }")
 rss=$(awk '{ s += $1; if ($1 > m) m = $1; n++ } END { printf "%.1f / %.1f", s / n / 1024, m / 1024 }' "$work/rss.txt")
 echo "awsxray receiver, UDP: $(kv "$out" sent) segments ($expected spans) at $rate segments/s for $(kv "$out" elapsed_seconds) s"

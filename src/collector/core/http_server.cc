@@ -656,13 +656,20 @@ Status LoadTls(const TlsServerOptions& o, std::optional<asio::ssl::context>& out
 }
 
 void HttpServer::Impl::Accept(tcp::acceptor& acceptor) {
-  acceptor.async_accept(asio::make_strand(ioc), [this, &acceptor](beast::error_code ec, tcp::socket socket) {
+  auto on_accept = [this, &acceptor](beast::error_code ec, tcp::socket socket) {
     if (ec || stopping) return;
     socket.set_option(tcp::no_delay(true), ec);
     if (tls) StartTls(std::move(socket), this);
     else std::make_shared<PlainDetector>(std::move(socket), this)->Run();
     Accept(acceptor);
-  });
+  };
+  // A connection's handlers run on a strand when io threads could run two of them at once; with
+  // one io thread they cannot, and the strand's dispatch was a noticeable part of each request.
+  if (options.threads > 1) {
+    acceptor.async_accept(asio::make_strand(ioc), std::move(on_accept));
+  } else {
+    acceptor.async_accept(ioc.get_executor(), std::move(on_accept));
+  }
 }
 
 HttpServer::HttpServer(HttpServerOptions options, Handler handler) : impl_(std::make_shared<Impl>()) {
