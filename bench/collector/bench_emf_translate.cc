@@ -3,15 +3,18 @@
 // × 10 series (a "route" label) from one resource (service.name) and scope, each request at its own
 // time; a batch holds 1 or 50 requests (50: the batch processor's one-second batch at 5,000 points/s).
 //
-//   BM_EmfTranslate/<requests>       Translate into EmfEvents (plain documents, the tests' API)
+//   BM_EmfTranslate/<requests>       Translate a message into EmfEvents (plain documents, the tests'
+//                                    API; the message is serialized first, then read as bytes)
 //   BM_EmfEventsBody/<requests>      the same, then a PutLogEvents body escaping each document again
 //                                    (the exporter before documents were written escaped)
-//   BM_EmfDocumentsBody/<requests>   Translate into EmfDocuments written escaped, then the body (the
-//                                    exporter's path)
+//   BM_EmfTranslateBytes/<requests>  Translate the encoded request into EmfDocuments written escaped
+//                                    (the exporter reads the received bytes: no libprotobuf decoding)
+//   BM_EmfDocumentsBody/<requests>   the same, then the body (the exporter's path)
 //
 // EMF_BENCH_ITERATIONS=N runs each benchmark exactly N times (one run), for instruction counts that
-// repeat on a busy machine: EMF_BENCH_ITERATIONS=20 valgrind --tool=callgrind bench_emf_translate
-// --benchmark_filter=BM_EmfDocumentsBody/50, then divide the counts by N × 5,000 points.
+// repeat on a busy machine: run valgrind --tool=callgrind bench_emf_translate
+// --benchmark_filter=BM_EmfTranslateBytes/50 with EMF_BENCH_ITERATIONS=10 and 30, and divide the
+// difference of the counts by 20 × 5,000 points (the difference leaves out building the request).
 #include <benchmark/benchmark.h>
 
 #include <charconv>
@@ -120,14 +123,28 @@ void BM_EmfEventsBody(benchmark::State& state) {
 }
 BENCHMARK(BM_EmfEventsBody)->Apply(Batches);
 
-// The exporter's path: documents written escaped, planned into calls, the body assembled.
+// Translation alone, from the bytes.
+void BM_EmfTranslateBytes(benchmark::State& state) {
+  const std::string bytes = Batch(static_cast<int>(state.range(0))).SerializeAsString();
+  EmfTranslator translator(Options());
+  for (auto _ : state) {
+    EmfDocuments docs;
+    translator.Translate(bytes, docs, kNowMs);
+    benchmark::DoNotOptimize(docs.text.data());
+  }
+  SetNsPerPoint(state);
+}
+BENCHMARK(BM_EmfTranslateBytes)->Apply(Batches);
+
+// The exporter's path: documents written escaped from the bytes, planned into calls, the body
+// assembled.
 void BM_EmfDocumentsBody(benchmark::State& state) {
-  const MetricsRequest req = Batch(static_cast<int>(state.range(0)));
+  const std::string bytes = Batch(static_cast<int>(state.range(0))).SerializeAsString();
   EmfTranslator translator(Options());
   size_t body_bytes = 0;
   for (auto _ : state) {
     EmfDocuments docs;
-    translator.Translate(req, docs, kNowMs);
+    translator.Translate(bytes, docs, kNowMs);
     PutLogEventsPlan plan = PlanPutLogEvents(docs, kNowMs);
     std::string body;
     for (const PutLogEventsCall& call : plan.calls) {

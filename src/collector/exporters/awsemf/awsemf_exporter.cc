@@ -211,13 +211,13 @@ class EmfSender {
 
   Status Push(const PData& data, std::chrono::milliseconds timeout, std::shared_ptr<void>& state) {
     if (!state) {
-      const MetricsRequest* request = data.Metrics();
-      if (!request) return Status::Invalid("the batch does not decode");
+      std::string scratch, error;
       auto batch = std::make_shared<BatchState>();
       batch->pool = buffers_;
       batch->docs.text = buffers_->Take();
       batch->docs.escaped = !cfg_.to_stdout;  // written as PutLogEvents bodies hold them
-      translator_.Translate(*request, batch->docs, NowMs());
+      translator_.Translate(data.ProtoBytes(scratch), batch->docs, NowMs(), &error);
+      if (!error.empty()) return Status::Invalid(error);
       if (!cfg_.to_stdout) Plan(*batch);
       state = std::move(batch);
     }

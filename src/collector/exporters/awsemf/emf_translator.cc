@@ -22,7 +22,9 @@
 #include "collector/exporters/awsemf/emf_translator.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -36,14 +38,14 @@
 
 #include "collector/exporters/awsemf/emf_json.h"
 #include "common/json_writer.h"
+#include "common/proto_writer.h"
 
 namespace adot::collector::awsemf {
 namespace {
 
-namespace pm = opentelemetry::proto::metrics::v1;
-using opentelemetry::proto::common::v1::AnyValue;
-using opentelemetry::proto::common::v1::KeyValue;
-using Attrs = google::protobuf::RepeatedPtrField<KeyValue>;
+using common::proto::ProtoReader;
+using common::proto::WireType;
+using WireField = ProtoReader::Field;
 
 constexpr int64_t kDeltaExpiryMs = 5 * 60 * 1000;
 constexpr int64_t kDeltaSweepIntervalMs = 60 * 1000;
@@ -51,6 +53,7 @@ constexpr size_t kMaxBucketsPerEvent = 100;      // EMF: at most 100 values per 
 constexpr size_t kMaxMetricsPerDirective = 100;  // EMF: at most 100 metrics per directive
 constexpr size_t kMaxDeclaredDimensions = 10;    // larger declared sets are dropped (A#3024)
 constexpr size_t kMaxLabelCacheEntries = 4096;   // per label matcher
+constexpr int kMaxAnyValueDepth = 100;  // nested arrays / kvlists (libprotobuf allows fewer)
 constexpr std::string_view kOTelLib = "OTelLib";
 constexpr std::string_view kStorageResolutionAttr = "aws.emf.storage_resolution";
 
@@ -78,6 +81,185 @@ struct Label {
   std::string_view value;
 };
 
+// ---- the request on the wire ----
+//
+// The translator reads the encoded ExportMetricsServiceRequest itself (no libprotobuf message):
+// views into the bytes, with protobuf's semantics where they show: a scalar or string field
+// that repeats is its last value, as is a oneof; a message field that repeats is the merge of
+// all (as if its payloads were concatenated; a oneof member only while the case stays the same);
+// repeated varints come packed or not. Fields the translator does not read are skipped unchecked,
+// like unknown ones; strings are not checked for UTF-8 (the JSON writer replaces bad bytes).
+
+// What decoding needs besides the views: texts they may point into (merged messages, label
+// values of other types) and the first error, which ends the call.
+struct WireContext {
+  std::deque<std::string> strings;  // texts the string_views of a call point into
+  size_t strings_used = 0;          // strings[0, strings_used) are this call's
+  std::string error;
+
+  bool ok() const noexcept { return error.empty(); }
+  bool Fail(std::string what) {
+    if (error.empty()) error = std::move(what);
+    return false;
+  }
+  std::string& NewString() {
+    if (strings_used == strings.size()) strings.emplace_back();
+    std::string& s = strings[strings_used++];
+    s.clear();
+    return s;
+  }
+  // a followed by b. a is extended in place when it is the last text made (a merge in progress:
+  // nothing points into it yet), so n occurrences of a field cost O(total size), not O(n²).
+  std::string_view Concat(std::string_view a, std::string_view b) {
+    if (a.empty()) return b;
+    if (b.empty()) return a;
+    if (strings_used > 0) {
+      std::string& last = strings[strings_used - 1];
+      if (a.data() == last.data() && a.size() == last.size()) return last.append(b);
+    }
+    return NewString().append(a).append(b);
+  }
+};
+
+// A message the translator reads: its name (for errors) and, by field number, the wire type of
+// each field it reads: 'V' varint, 'F' fixed64, 'L' length-delimited, 'P' repeated varint (packed
+// or not), '-' not read.
+struct Schema {
+  const char* name;
+  std::string_view types;
+};
+namespace otlp {
+constexpr Schema kRequest{"ExportMetricsServiceRequest", "-L"};
+constexpr Schema kResourceMetrics{"ResourceMetrics", "-LL"};
+constexpr Schema kResource{"Resource", "-L"};
+constexpr Schema kScopeMetrics{"ScopeMetrics", "-LL"};
+constexpr Schema kScope{"InstrumentationScope", "-L"};
+constexpr Schema kMetric{"Metric", "-L-L-L-L-LLL"};
+constexpr Schema kGauge{"Gauge", "-L"};
+constexpr Schema kSum{"Sum", "-LVV"};
+constexpr Schema kHistogram{"Histogram", "-LV"};
+constexpr Schema kExponentialHistogram{"ExponentialHistogram", "-LV"};
+constexpr Schema kSummary{"Summary", "-L"};
+constexpr Schema kNumberDataPoint{"NumberDataPoint", "--FFF-FLV"};
+constexpr Schema kHistogramDataPoint{"HistogramDataPoint", "--FFFF---LVFF"};
+constexpr Schema kExponentialDataPoint{"ExponentialHistogramDataPoint", "-LFFFFVFLLV-FF"};
+constexpr Schema kBuckets{"ExponentialHistogramDataPoint.Buckets", "-VP"};
+constexpr Schema kSummaryDataPoint{"SummaryDataPoint", "--FFFFLLV"};
+constexpr Schema kValueAtQuantile{"SummaryDataPoint.ValueAtQuantile", "-FF"};
+constexpr Schema kKeyValue{"KeyValue", "-LL"};
+constexpr Schema kAnyValue{"AnyValue", "-LVVFLLLV"};
+constexpr Schema kArrayValue{"ArrayValue", "-L"};
+constexpr Schema kKeyValueList{"KeyValueList", "-L"};
+}  // namespace otlp
+
+// Calls on_field(field) for each field of the message in bytes that the schema names with its
+// wire type. False (and ctx.error set) on malformed bytes or when on_field failed.
+template <typename OnField>
+bool ForEachField(WireContext& ctx, const Schema& schema, std::string_view bytes,
+                  OnField&& on_field) {
+  ProtoReader reader(bytes);
+  WireField f;
+  while (reader.Next(f)) {
+    const char want = f.number < schema.types.size() ? schema.types[f.number] : '-';
+    WireType type = WireType::kVarint;
+    switch (want) {
+      case '-':
+        continue;
+      case 'F':
+        type = WireType::kFixed64;
+        break;
+      case 'L':
+        type = WireType::kLengthDelimited;
+        break;
+      case 'P':
+        if (f.type == WireType::kLengthDelimited) type = f.type;
+        break;
+    }
+    // Another wire type than the field's: an unknown field, as libprotobuf reads it. (The
+    // receiver accepted the request; rejecting the merged batch would drop others' data too.)
+    if (f.type != type) continue;
+    on_field(f);
+    if (!ctx.ok()) return false;
+  }
+  if (!reader.ok()) {
+    return ctx.Fail(std::string(schema.name) +
+                    ": malformed field (truncated, bad length, bad tag or a group)");
+  }
+  return true;
+}
+
+double AsDouble(uint64_t bits) { return std::bit_cast<double>(bits); }
+// sint32 (zigzag; libprotobuf keeps the low 32 bits of the varint).
+int32_t AsSint32(uint64_t v) {
+  const uint32_t u = static_cast<uint32_t>(v);
+  return static_cast<int32_t>((u >> 1) ^ (0u - (u & 1)));
+}
+
+// An AnyValue: the oneof case is the field number of its value.
+struct AnyValueView {
+  enum Case : uint8_t {
+    kNotSet = 0,
+    kString = 1,
+    kBool = 2,
+    kInt = 3,
+    kDouble = 4,
+    kArray = 5,   // bytes: an ArrayValue, decoded when written
+    kKvlist = 6,  // bytes: a KeyValueList, decoded when written
+    kBytes = 7,
+    kStringIndex = 8,  // string_value_strindex (profiles only): written as null, as before
+  };
+  Case value_case = kNotSet;
+  uint64_t number = 0;     // kBool, kInt, kDouble (bits), kStringIndex
+  std::string_view bytes;  // kString, kBytes, kArray, kKvlist
+};
+
+// Decodes an AnyValue into v; called again with the same v, merges another occurrence into it.
+bool ParseAnyValue(WireContext& ctx, std::string_view bytes, AnyValueView& v) {
+  return ForEachField(ctx, otlp::kAnyValue, bytes, [&](const WireField& f) {
+    const auto value_case = static_cast<AnyValueView::Case>(f.number);
+    if ((value_case == AnyValueView::kArray || value_case == AnyValueView::kKvlist) &&
+        v.value_case == value_case) {
+      v.bytes = ctx.Concat(v.bytes, f.bytes);
+      return;
+    }
+    v.value_case = value_case;
+    v.number = f.value;
+    v.bytes = f.bytes;
+  });
+}
+
+struct Attr {
+  std::string_view key;
+  AnyValueView value;
+};
+
+// Appends the varints of a packed repeated field to out; false when one is malformed.
+bool AppendPackedVarints(std::string_view bytes, std::vector<uint64_t>& out) {
+  const char* p = bytes.data();
+  const char* const end = p + bytes.size();
+  while (p != end) {
+    uint64_t v;
+    if (!ProtoReader::ReadVarint(p, end, v)) return false;
+    out.push_back(v);
+  }
+  return true;
+}
+
+bool ParseKeyValue(WireContext& ctx, std::string_view bytes, Attr& kv) {
+  return ForEachField(ctx, otlp::kKeyValue, bytes, [&](const WireField& f) {
+    if (f.number == 1) {
+      kv.key = f.bytes;
+    } else {
+      ParseAnyValue(ctx, f.bytes, kv.value);
+    }
+  });
+}
+
+// Appends the attribute in bytes (a KeyValue) to attrs.
+bool AddAttr(WireContext& ctx, std::string_view bytes, std::vector<Attr>& attrs) {
+  return ParseKeyValue(ctx, bytes, attrs.emplace_back());
+}
+
 // ---- attribute values as text ----
 
 void AppendShortestDouble(double v, std::string& out) {
@@ -91,77 +273,87 @@ void AppendShortestDouble(double v, std::string& out) {
   }
 }
 
-void AppendAnyJson(const AnyValue& v, std::string& out) {
-  switch (v.value_case()) {
-    case AnyValue::kStringValue:
-      common::AppendJsonString(v.string_value(), out);
+void AppendAnyJson(WireContext& ctx, const AnyValueView& v, std::string& out, int depth = 0) {
+  if (depth > kMaxAnyValueDepth) {
+    ctx.Fail("AnyValue: arrays / kvlists nested more than " + std::to_string(kMaxAnyValueDepth) +
+             " deep");
+    return;
+  }
+  switch (v.value_case) {
+    case AnyValueView::kString:
+      common::AppendJsonString(v.bytes, out);
       break;
-    case AnyValue::kBoolValue:
-      out += v.bool_value() ? "true" : "false";
+    case AnyValueView::kBool:
+      out += v.number != 0 ? "true" : "false";
       break;
-    case AnyValue::kIntValue: {
+    case AnyValueView::kInt: {
       char buf[24];
-      out.append(buf, std::to_chars(buf, buf + sizeof buf, v.int_value()).ptr);
+      out.append(buf, std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(v.number)).ptr);
       break;
     }
-    case AnyValue::kDoubleValue:
-      common::AppendJsonDouble(v.double_value(), out);
+    case AnyValueView::kDouble:
+      common::AppendJsonDouble(AsDouble(v.number), out);
       break;
-    case AnyValue::kBytesValue:
+    case AnyValueView::kBytes:
       out.push_back('"');
-      common::Base64Encode(v.bytes_value(), out);
+      common::Base64Encode(v.bytes, out);
       out.push_back('"');
       break;
-    case AnyValue::kArrayValue: {
+    case AnyValueView::kArray: {
       out.push_back('[');
       bool first = true;
-      for (const AnyValue& e : v.array_value().values()) {
+      ForEachField(ctx, otlp::kArrayValue, v.bytes, [&](const WireField& f) {
+        AnyValueView e;
+        if (!ParseAnyValue(ctx, f.bytes, e)) return;
         if (!first) out.push_back(',');
         first = false;
-        AppendAnyJson(e, out);
-      }
+        AppendAnyJson(ctx, e, out, depth + 1);
+      });
       out.push_back(']');
       break;
     }
-    case AnyValue::kKvlistValue: {
+    case AnyValueView::kKvlist: {
       // Sorted keys, as Go's json.Marshal writes a map.
-      std::vector<const KeyValue*> kvs;
-      for (const KeyValue& kv : v.kvlist_value().values()) kvs.push_back(&kv);
+      std::vector<Attr> kvs;
+      ForEachField(ctx, otlp::kKeyValueList, v.bytes,
+                   [&](const WireField& f) { AddAttr(ctx, f.bytes, kvs); });
+      if (!ctx.ok()) return;
       std::stable_sort(kvs.begin(), kvs.end(),
-                       [](const KeyValue* a, const KeyValue* b) { return a->key() < b->key(); });
+                       [](const Attr& a, const Attr& b) { return a.key < b.key; });
       out.push_back('{');
       for (size_t i = 0; i < kvs.size(); ++i) {
-        if (i + 1 < kvs.size() && kvs[i + 1]->key() == kvs[i]->key()) continue;  // last wins
+        if (i + 1 < kvs.size() && kvs[i + 1].key == kvs[i].key) continue;  // last wins
         if (out.back() != '{') out.push_back(',');
-        common::AppendJsonString(kvs[i]->key(), out);
+        common::AppendJsonString(kvs[i].key, out);
         out.push_back(':');
-        AppendAnyJson(kvs[i]->value(), out);
+        AppendAnyJson(ctx, kvs[i].value, out, depth + 1);
       }
       out.push_back('}');
       break;
     }
-    default:
+    case AnyValueView::kNotSet:
+    case AnyValueView::kStringIndex:
       out += "null";
-      break;  // unset
+      break;
   }
 }
 
 // A label value as Go's pcommon Value.AsString: strings as they are, others as JSON-like text.
-void AppendAnyText(const AnyValue& v, std::string& out) {
-  switch (v.value_case()) {
-    case AnyValue::kStringValue:
-      out += v.string_value();
+void AppendAnyText(WireContext& ctx, const AnyValueView& v, std::string& out) {
+  switch (v.value_case) {
+    case AnyValueView::kString:
+      out += v.bytes;
       break;
-    case AnyValue::kDoubleValue:
-      AppendShortestDouble(v.double_value(), out);
+    case AnyValueView::kDouble:
+      AppendShortestDouble(AsDouble(v.number), out);
       break;
-    case AnyValue::kBytesValue:
-      common::Base64Encode(v.bytes_value(), out);
+    case AnyValueView::kBytes:
+      common::Base64Encode(v.bytes, out);
       break;
-    case AnyValue::VALUE_NOT_SET:
+    case AnyValueView::kNotSet:
       break;
     default:
-      AppendAnyJson(v, out);
+      AppendAnyJson(ctx, v, out);
       break;
   }
 }
@@ -249,9 +441,9 @@ constexpr Placeholder kPlaceholders[] = {
     {"TaskDefinitionFamily", "aws.ecs.task.family"},
 };
 
-const AnyValue* FindAttr(const Attrs& attrs, std::string_view key) {
-  for (const KeyValue& kv : attrs) {
-    if (kv.key() == key) return &kv.value();
+const AnyValueView* FindAttr(const std::vector<Attr>& attrs, std::string_view key) {
+  for (const Attr& kv : attrs) {
+    if (kv.key == key) return &kv.value;
   }
   return nullptr;
 }
@@ -264,7 +456,7 @@ std::string_view FindLabel(const std::vector<Label>& sorted, std::string_view ke
 
 // Replaces the known placeholders of pattern into out. Values come from the resource, then from
 // labels (when given); a placeholder found in neither becomes "undefined" and the result false.
-bool ResolvePattern(std::string_view pattern, const Attrs& resource,
+bool ResolvePattern(WireContext& ctx, std::string_view pattern, const std::vector<Attr>& resource,
                     const std::vector<Label>* labels, std::string& out) {
   out.clear();
   bool complete = true;
@@ -284,7 +476,8 @@ bool ResolvePattern(std::string_view pattern, const Attrs& resource,
     } else {
       text.clear();
       for (std::string_view key : {ph->name, ph->attribute}) {
-        if (const AnyValue* v = FindAttr(resource, key); v && text.empty()) AppendAnyText(*v, text);
+        if (const AnyValueView* v = FindAttr(resource, key); v && text.empty())
+          AppendAnyText(ctx, *v, text);
       }
       if (text.empty() && labels) {
         for (std::string_view key : {ph->name, ph->attribute}) {
@@ -351,20 +544,68 @@ struct Field {
   uint32_t index;  // Call::group_labels or Call::entries
 };
 
-// std::string_view's order (bytes compared as unsigned char), eight bytes at a time, inline.
-inline bool KeyLess(std::string_view a, std::string_view b) noexcept {
+// The n < 8 bytes at p as a big-endian number, zeros after them: numbers compare as the bytes.
+inline uint64_t BigEndianShort(const char* p, size_t n) noexcept {
+  if (n >= 4) {  // two overlapping loads; the bytes they share land on the same place
+    uint32_t head, tail;
+    std::memcpy(&head, p, 4);
+    std::memcpy(&tail, p + n - 4, 4);
+    return static_cast<uint64_t>(__builtin_bswap32(head)) << 32 |
+           static_cast<uint64_t>(__builtin_bswap32(tail)) << (8 * (8 - n));
+  }
+  uint64_t x = 0;
+  for (size_t i = 0; i < n; ++i)
+    x |= static_cast<uint64_t>(static_cast<uint8_t>(p[i])) << (56 - 8 * i);
+  return x;
+}
+
+inline uint64_t BigEndian8(const char* p) noexcept {
+  uint64_t x;
+  std::memcpy(&x, p, 8);
+  return __builtin_bswap64(x);
+}
+
+// std::string_view's compare() as its sign (bytes compared as unsigned char), eight bytes at a
+// time, inline: keys and labels are short, and a call to memcmp costs more than comparing them.
+inline int KeyCompare(std::string_view a, std::string_view b) noexcept {
   const size_t n = std::min(a.size(), b.size());
+  uint64_t x = 0, y = 0;
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    uint64_t x, y;
+    x = BigEndian8(a.data() + i);
+    y = BigEndian8(b.data() + i);
+    if (x != y) break;
+  }
+  if (x == y && i < n) {
+    if (n >= 8) {  // the last eight bytes: those before i are equal
+      x = BigEndian8(a.data() + n - 8);
+      y = BigEndian8(b.data() + n - 8);
+    } else {
+      x = BigEndianShort(a.data(), n);
+      y = BigEndianShort(b.data(), n);
+    }
+  }
+  if (x != y) return x < y ? -1 : 1;
+  return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
+}
+inline bool KeyLess(std::string_view a, std::string_view b) noexcept {
+  return KeyCompare(a, b) < 0;
+}
+// a == b, as KeyCompare but without an order to find.
+[[gnu::always_inline]] inline bool KeyEqual(std::string_view a, std::string_view b) noexcept {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  if (a.data() == b.data()) return true;  // often: labels from AddPointAttr's memo, kOTelLib
+  if (n < 8) return BigEndianShort(a.data(), n) == BigEndianShort(b.data(), n);
+  uint64_t x, y, diff = 0;
+  for (size_t i = 0; i + 8 < n; i += 8) {
     std::memcpy(&x, a.data() + i, 8);
     std::memcpy(&y, b.data() + i, 8);
-    if (x != y) return __builtin_bswap64(x) < __builtin_bswap64(y);
+    diff |= x ^ y;
   }
-  for (; i < n; ++i) {
-    if (a[i] != b[i]) return static_cast<uint8_t>(a[i]) < static_cast<uint8_t>(b[i]);
-  }
-  return a.size() < b.size();
+  std::memcpy(&x, a.data() + n - 8, 8);
+  std::memcpy(&y, b.data() + n - 8, 8);
+  return (diff | (x ^ y)) == 0;
 }
 
 // A fast 64-bit hash of bytes (the group table's; not for anything persistent).
@@ -403,10 +644,17 @@ struct ResourceInfo {
   std::string log_group, log_stream;  // resolved against the resource
   bool group_complete = true, stream_complete = true;
   bool prometheus = false;
-  const Attrs* attrs = nullptr;
+  std::vector<Attr> attrs;
   std::vector<Label> labels;  // resource attributes (resource_to_telemetry_conversion)
   uint32_t target = kNone;    // Call::targets, when group and stream are complete
 };
+
+// A data point attribute decoded in this Translate call: its KeyValue bytes and what they gave.
+struct AttrMemo {
+  std::string_view bytes;
+  Attr attr;
+};
+constexpr size_t kAttrMemoSize = 256;  // a power of two
 
 void AppendSized(std::string_view s, std::string& out) {
   uint32_t n = static_cast<uint32_t>(s.size());
@@ -479,11 +727,9 @@ struct EmfTranslator::Impl {
 
   // The state of one Translate call. Calls are reused (AcquireCall): their buffers keep their
   // capacity, so a steady load allocates next to nothing per data point or document.
-  struct Call {
+  struct Call : WireContext {
     int64_t now_ms = 0;
     size_t dropped = 0;
-    std::deque<std::string> strings;  // texts the string_views below point into
-    size_t strings_used = 0;          // strings[0, strings_used) are this call's
     std::deque<ResourceInfo> resources;
     size_t resources_used = 0;
     std::vector<Target> targets;
@@ -494,7 +740,11 @@ struct EmfTranslator::Impl {
     std::vector<Entry> entries;       // Group::first_entry
     std::vector<double> buckets;      // Value::buckets
     std::string key;                  // scratch
+    std::vector<Attr> attrs;          // scratch: the data point's attributes
+    std::array<AttrMemo, kAttrMemoSize> attr_memo{};  // AddPointAttr
     std::vector<Label> labels;        // scratch
+    std::vector<uint64_t> positive, negative;  // scratch: exponential histogram bucket counts
+    std::vector<std::pair<double, double>> quantiles;  // scratch: a summary's (quantile, value)
     std::vector<Label> quantile_labels;        // scratch of AddSummary
     std::vector<double> exp_values, exp_counts;  // scratch of AddExponential
     // Scratch of the documents.
@@ -510,18 +760,12 @@ struct EmfTranslator::Impl {
     size_t streams_indexed = 0;        // streams in stream_index
     const EmfDocuments* streams_of = nullptr;  // the EmfDocuments stream_index indexes
 
-    std::string& NewString() {
-      if (strings_used == strings.size()) strings.emplace_back();
-      std::string& s = strings[strings_used++];
-      s.clear();
-      return s;
-    }
     ResourceInfo& NewResource() {
       if (resources_used == resources.size()) resources.emplace_back();
       ResourceInfo& ri = resources[resources_used++];
       ri.group_complete = ri.stream_complete = true;
       ri.prometheus = false;
-      ri.attrs = nullptr;
+      ri.attrs.clear();
       ri.labels.clear();
       ri.target = kNone;
       return ri;
@@ -529,6 +773,7 @@ struct EmfTranslator::Impl {
     // Ready for the next Translate call; false when it grew too large to keep.
     bool Reset() {
       dropped = 0;
+      error.clear();
       strings_used = resources_used = 0;
       targets.clear();
       target_index.clear();
@@ -540,6 +785,7 @@ struct EmfTranslator::Impl {
       stream_index.clear();
       streams_indexed = 0;
       streams_of = nullptr;
+      attr_memo.fill(AttrMemo{});
       return entries.capacity() <= 65536 && strings.size() <= 65536;
     }
   };
@@ -603,47 +849,93 @@ struct EmfTranslator::Impl {
     }
   }
 
+  // ---- the request ----
+
+  // The field numbers of Metric's data oneof.
+  enum MetricData : uint32_t {
+    kNoData = 0,
+    kGaugeData = 5,
+    kSumData = 7,
+    kHistogramData = 9,
+    kExponentialHistogramData = 10,
+    kSummaryData = 11,
+  };
+  static constexpr int32_t kCumulative = 2;  // AggregationTemporality
+
+  // Adds the data points of an encoded ExportMetricsServiceRequest to call; false (call.error
+  // set) when the bytes are malformed.
+  bool AddRequest(Call& call, std::string_view request) {
+    return ForEachField(call, otlp::kRequest, request,
+                        [&](const WireField& f) { AddResourceMetrics(call, f.bytes); });
+  }
+
+  void AddResourceMetrics(Call& call, std::string_view bytes) {
+    // The resource first, wherever it is (the attributes of every occurrence: they merge).
+    ResourceInfo& ri = call.NewResource();
+    const bool ok = ForEachField(call, otlp::kResourceMetrics, bytes, [&](const WireField& f) {
+      if (f.number != 1) return;
+      ForEachField(call, otlp::kResource, f.bytes,
+                   [&](const WireField& a) { AddAttr(call, a.bytes, ri.attrs); });
+    });
+    if (!ok || !Resource(call, ri)) return;
+    ForEachField(call, otlp::kResourceMetrics, bytes, [&](const WireField& f) {
+      if (f.number == 2) AddScopeMetrics(call, ri, f.bytes);
+    });
+  }
+
+  void AddScopeMetrics(Call& call, const ResourceInfo& ri, std::string_view bytes) {
+    std::string_view scope;  // its name
+    const bool ok = ForEachField(call, otlp::kScopeMetrics, bytes, [&](const WireField& f) {
+      if (f.number != 1) return;
+      ForEachField(call, otlp::kScope, f.bytes, [&](const WireField& n) { scope = n.bytes; });
+    });
+    if (!ok) return;
+    ForEachField(call, otlp::kScopeMetrics, bytes, [&](const WireField& f) {
+      if (f.number == 2) AddMetric(call, ri, scope, f.bytes);
+    });
+  }
+
   // ---- resources ----
 
-  const ResourceInfo& Resource(Call& call, const pm::ResourceMetrics& rm) {
-    ResourceInfo& ri = call.NewResource();
-    const Attrs& attrs = rm.resource().attributes();
-    ri.attrs = &attrs;
+  // Completes ri from its attributes; false when they do not decode.
+  bool Resource(Call& call, ResourceInfo& ri) {
+    const std::vector<Attr>& attrs = ri.attrs;
     ri.namespace_name = options.namespace_name;
     if (ri.namespace_name.empty()) {
-      const AnyValue* name = FindAttr(attrs, "service.name");
-      const AnyValue* ns = FindAttr(attrs, "service.namespace");
-      bool has_name = name && name->value_case() == AnyValue::kStringValue;
-      bool has_ns = ns && ns->value_case() == AnyValue::kStringValue;
+      const AnyValueView* name = FindAttr(attrs, "service.name");
+      const AnyValueView* ns = FindAttr(attrs, "service.namespace");
+      bool has_name = name && name->value_case == AnyValueView::kString;
+      bool has_ns = ns && ns->value_case == AnyValueView::kString;
       if (has_name && has_ns) {
-        ri.namespace_name = ns->string_value() + "/" + name->string_value();
+        ri.namespace_name.assign(ns->bytes).append("/").append(name->bytes);
       } else if (has_name) {
-        ri.namespace_name = name->string_value();
+        ri.namespace_name = name->bytes;
       } else if (has_ns) {
-        ri.namespace_name = ns->string_value();
+        ri.namespace_name = ns->bytes;
       }
       if (ri.namespace_name.empty()) ri.namespace_name = "default";
     }
     if (options.log_group_name.empty()) {
       ri.log_group = "/metrics/" + ri.namespace_name;
     } else {
-      ri.group_complete = ResolvePattern(options.log_group_name, attrs, nullptr, ri.log_group);
+      ri.group_complete =
+          ResolvePattern(call, options.log_group_name, attrs, nullptr, ri.log_group);
     }
     if (options.log_stream_name.empty()) {
       ri.log_stream = default_log_stream;
     } else {
-      ri.stream_complete = ResolvePattern(options.log_stream_name, attrs, nullptr, ri.log_stream);
+      ri.stream_complete =
+          ResolvePattern(call, options.log_stream_name, attrs, nullptr, ri.log_stream);
     }
-    if (const AnyValue* r = FindAttr(attrs, "receiver")) {
-      ri.prometheus =
-          r->value_case() == AnyValue::kStringValue && r->string_value() == "prometheus";
+    if (const AnyValueView* r = FindAttr(attrs, "receiver")) {
+      ri.prometheus = r->value_case == AnyValueView::kString && r->bytes == "prometheus";
     }
     if (options.resource_to_telemetry_conversion) {
-      for (const KeyValue& kv : attrs) ri.labels.push_back({kv.key(), LabelText(call, kv.value())});
+      for (const Attr& kv : attrs) ri.labels.push_back({kv.key, LabelText(call, kv.value)});
     }
     if (ri.group_complete && ri.stream_complete)
       ri.target = TargetIndex(call, ri.namespace_name, ri.log_group, ri.log_stream);
-    return ri;
+    return call.ok();
   }
 
   // Call::targets' index of (namespace, log group, log stream), added when new.
@@ -680,10 +972,10 @@ struct EmfTranslator::Impl {
     return it->second;
   }
 
-  static std::string_view LabelText(Call& call, const AnyValue& v) {
-    if (v.value_case() == AnyValue::kStringValue) return v.string_value();
+  static std::string_view LabelText(Call& call, const AnyValueView& v) {
+    if (v.value_case == AnyValueView::kString) return v.bytes;
     std::string& s = call.NewString();
-    AppendAnyText(v, s);
+    AppendAnyText(call, v, s);
     return s;
   }
 
@@ -691,33 +983,33 @@ struct EmfTranslator::Impl {
 
   // Fills call.labels (sorted, unique: data point attributes win over resource attributes,
   // OTelLib over both) and returns the storage resolution.
-  static int BuildLabels(Call& call, const ResourceInfo& ri, const Attrs& attrs,
+  static int BuildLabels(Call& call, const ResourceInfo& ri, const std::vector<Attr>& attrs,
                          std::string_view scope) {
     int resolution = 60;
     std::vector<Label>& labels = call.labels;
     labels.assign(ri.labels.begin(), ri.labels.end());
-    for (const KeyValue& kv : attrs) {
-      if (kv.key() == kStorageResolutionAttr) {
-        const AnyValue& v = kv.value();
-        if ((v.value_case() == AnyValue::kIntValue && v.int_value() == 1) ||
-            (v.value_case() == AnyValue::kStringValue && v.string_value() == "1")) {
+    for (const Attr& kv : attrs) {
+      if (kv.key == kStorageResolutionAttr) {
+        const AnyValueView& v = kv.value;
+        if ((v.value_case == AnyValueView::kInt && static_cast<int64_t>(v.number) == 1) ||
+            (v.value_case == AnyValueView::kString && v.bytes == "1")) {
           resolution = 1;
         }
         continue;
       }
-      labels.push_back({kv.key(), LabelText(call, kv.value())});
+      labels.push_back({kv.key, LabelText(call, kv.value)});
     }
     if (!scope.empty()) labels.push_back({kOTelLib, scope});
     // Stable insertion sort: few labels, and no temporary buffer as std::stable_sort takes.
     for (size_t i = 1; i < labels.size(); ++i) {
       Label l = labels[i];
       size_t j = i;
-      for (; j > 0 && l.key < labels[j - 1].key; --j) labels[j] = labels[j - 1];
+      for (; j > 0 && KeyLess(l.key, labels[j - 1].key); --j) labels[j] = labels[j - 1];
       labels[j] = l;
     }
     size_t out = 0;
     for (size_t i = 0; i < labels.size(); ++i) {
-      if (out > 0 && labels[out - 1].key == labels[i].key) {
+      if (out > 0 && KeyEqual(labels[out - 1].key, labels[i].key)) {
         labels[out - 1] = labels[i];  // the later source wins
       } else {
         labels[out++] = labels[i];
@@ -741,12 +1033,12 @@ struct EmfTranslator::Impl {
       std::string_view log_group = ri.log_group, log_stream = ri.log_stream;
       if (!ri.group_complete) {
         std::string& s = call.NewString();
-        ResolvePattern(options.log_group_name, *ri.attrs, &labels, s);
+        ResolvePattern(call, options.log_group_name, ri.attrs, &labels, s);
         log_group = s;
       }
       if (!ri.stream_complete) {
         std::string& s = call.NewString();
-        ResolvePattern(options.log_stream_name, *ri.attrs, &labels, s);
+        ResolvePattern(call, options.log_stream_name, ri.attrs, &labels, s);
         log_stream = s;
       }
       target = TargetIndex(call, ri.namespace_name, log_group, log_stream);
@@ -777,7 +1069,8 @@ struct EmfTranslator::Impl {
       g->entry_count = 0;
     } else {
       for (uint32_t e = g->first_entry; e != kNone; e = call.entries[e].next) {
-        if (call.entries[e].name == name) {  // duplicate name in one group: the first wins (as Go)
+        // A name again in one group: the first wins (as Go).
+        if (KeyEqual(call.entries[e].name, name)) {
           ++call.dropped;
           return;
         }
@@ -807,7 +1100,7 @@ struct EmfTranslator::Impl {
       const Label* gl = call.group_labels.data() + g.labels_begin;
       bool same = true;
       for (size_t l = 0; l < labels.size() && same; ++l)
-        same = gl[l].key == labels[l].key && gl[l].value == labels[l].value;
+        same = KeyEqual(gl[l].key, labels[l].key) && KeyEqual(gl[l].value, labels[l].value);
       if (same) return &g;
     }
     return nullptr;
@@ -873,100 +1166,262 @@ struct EmfTranslator::Impl {
     }
   }
 
-  std::string_view MetricUnit(const pm::Metric& m) const {
-    auto it = descriptors.find(std::string_view(m.name()));
-    if (it != descriptors.end() && (m.unit().empty() || it->second->overwrite))
+  std::string_view MetricUnit(std::string_view name, std::string_view unit) const {
+    auto it = descriptors.find(name);
+    if (it != descriptors.end() && (unit.empty() || it->second->overwrite))
       return it->second->unit;
-    return UnitFor(m.unit());
+    return UnitFor(unit);
   }
 
-  void AddMetric(Call& call, const ResourceInfo& ri, std::string_view scope, const pm::Metric& m) {
-    const std::string_view name = m.name();
-    const std::string_view unit = MetricUnit(m);
-    auto no_value = [](uint32_t flags) {
-      return (flags & pm::DATA_POINT_FLAGS_NO_RECORDED_VALUE_MASK) != 0;
-    };
-    switch (m.data_case()) {
-      case pm::Metric::kGauge:
-      case pm::Metric::kSum: {
-        const bool is_sum = m.data_case() == pm::Metric::kSum;
+  static bool NoValue(uint32_t flags) { return (flags & 1) != 0; }  // DataPointFlags
+
+  // Appends the data point attribute in bytes (a KeyValue) to call.attrs. The points of a series
+  // repeat its attributes byte for byte in every metric: bytes decoded before in the call (their
+  // views stay valid until it ends) are not decoded again. A slot that was never set holds the
+  // empty KeyValue's decoding.
+  static void AddPointAttr(Call& call, std::string_view bytes) {
+    AttrMemo& memo = call.attr_memo[HashBytes(bytes, 0) & (kAttrMemoSize - 1)];
+    if (KeyEqual(memo.bytes, bytes)) {
+      call.attrs.push_back(memo.attr);
+    } else if (AddAttr(call, bytes, call.attrs)) {
+      memo = {bytes, call.attrs.back()};
+    }
+  }
+
+  // The fields of a HistogramDataPoint or an ExponentialHistogramDataPoint the translator reads.
+  struct HistogramPoint {
+    uint64_t start_ns = 0, time_ns = 0, count = 0;
+    double sum = 0, min = 0, max = 0;  // optional fields: 0 when absent, as libprotobuf's
+    bool has_min = false, has_max = false;
+    uint32_t flags = 0;
+    // Exponential only; the bucket counts are in Call::positive and Call::negative.
+    int32_t scale = 0, positive_offset = 0, negative_offset = 0;
+    uint64_t zero_count = 0;
+  };
+
+  // Decodes the fields the two histogram point types share (same numbers) into p.
+  static void HistogramField(const WireField& f, HistogramPoint& p) {
+    switch (f.number) {
+      case 2:
+        p.start_ns = f.value;
+        break;
+      case 3:
+        p.time_ns = f.value;
+        break;
+      case 4:
+        p.count = f.value;
+        break;
+      case 5:
+        p.sum = AsDouble(f.value);
+        break;
+      case 10:
+        p.flags = static_cast<uint32_t>(f.value);
+        break;
+    }
+  }
+
+  // HistogramDataPoint → p and call.attrs.
+  static bool ParseHistogramPoint(Call& call, std::string_view bytes, HistogramPoint& p) {
+    call.attrs.clear();
+    return ForEachField(call, otlp::kHistogramDataPoint, bytes, [&](const WireField& f) {
+      switch (f.number) {
+        case 9:
+          AddPointAttr(call, f.bytes);
+          break;
+        case 11:
+          p.min = AsDouble(f.value);
+          p.has_min = true;
+          break;
+        case 12:
+          p.max = AsDouble(f.value);
+          p.has_max = true;
+          break;
+        default:
+          HistogramField(f, p);
+          break;
+      }
+    });
+  }
+
+  // ExponentialHistogramDataPoint → p, call.attrs, call.positive and call.negative.
+  static bool ParseExponentialPoint(Call& call, std::string_view bytes, HistogramPoint& p) {
+    call.attrs.clear();
+    call.positive.clear();
+    call.negative.clear();
+    return ForEachField(call, otlp::kExponentialDataPoint, bytes, [&](const WireField& f) {
+      switch (f.number) {
+        case 1:
+          AddPointAttr(call, f.bytes);
+          break;
+        case 6:
+          p.scale = AsSint32(f.value);
+          break;
+        case 7:
+          p.zero_count = f.value;
+          break;
+        case 8:
+          ParseBuckets(call, f.bytes, p.positive_offset, call.positive);
+          break;
+        case 9:
+          ParseBuckets(call, f.bytes, p.negative_offset, call.negative);
+          break;
+        case 12:
+          p.min = AsDouble(f.value);
+          p.has_min = true;
+          break;
+        case 13:
+          p.max = AsDouble(f.value);
+          p.has_max = true;
+          break;
+        default:
+          HistogramField(f, p);
+          break;
+      }
+    });
+  }
+
+  // Buckets → offset and counts (appended: a repeated Buckets field merges).
+  static bool ParseBuckets(Call& call, std::string_view bytes, int32_t& offset,
+                           std::vector<uint64_t>& counts) {
+    return ForEachField(call, otlp::kBuckets, bytes, [&](const WireField& f) {
+      if (f.number == 1) {
+        offset = AsSint32(f.value);
+      } else if (f.type == WireType::kVarint) {
+        counts.push_back(f.value);
+      } else if (!AppendPackedVarints(f.bytes, counts)) {
+        call.Fail("ExponentialHistogramDataPoint.Buckets: malformed packed bucket_counts");
+      }
+    });
+  }
+
+  void AddMetric(Call& call, const ResourceInfo& ri, std::string_view scope,
+                 std::string_view bytes) {
+    std::string_view name, unit_text, data;
+    uint32_t data_case = kNoData;
+    const bool ok = ForEachField(call, otlp::kMetric, bytes, [&](const WireField& f) {
+      if (f.number == 1) {
+        name = f.bytes;
+      } else if (f.number == 3) {
+        unit_text = f.bytes;
+      } else {  // the data oneof: the same member again merges, another one replaces it
+        data = f.number == data_case ? call.Concat(data, f.bytes) : f.bytes;
+        data_case = f.number;
+      }
+    });
+    if (!ok) return;
+    const std::string_view unit = MetricUnit(name, unit_text);
+    switch (data_case) {
+      case kGaugeData:
+      case kSumData: {
+        const bool is_sum = data_case == kSumData;
         const Kind kind = is_sum ? Kind::kSum : Kind::kGauge;
-        const auto& points = is_sum ? m.sum().data_points() : m.gauge().data_points();
-        const bool cumulative =
-            is_sum && m.sum().aggregation_temporality() == pm::AGGREGATION_TEMPORALITY_CUMULATIVE;
-        for (const pm::NumberDataPoint& dp : points) {
-          double v = dp.value_case() == pm::NumberDataPoint::kAsInt
-                         ? static_cast<double>(dp.as_int())
-                         : dp.as_double();
-          if (no_value(dp.flags()) || !Finite(v) || name.empty()) {
+        const Schema& schema = is_sum ? otlp::kSum : otlp::kGauge;
+        bool cumulative = false, monotonic = false;
+        if (!ForEachField(call, schema, data, [&](const WireField& f) {
+              if (f.number == 2) cumulative = static_cast<int32_t>(f.value) == kCumulative;
+              if (f.number == 3) monotonic = f.value != 0;
+            }))
+          return;
+        ForEachField(call, schema, data, [&](const WireField& f) {
+          if (f.number != 1) return;
+          uint64_t start_ns = 0, time_ns = 0;
+          uint32_t flags = 0;
+          double v = 0;
+          call.attrs.clear();
+          const bool point_ok = ForEachField(call, otlp::kNumberDataPoint, f.bytes, [&](const WireField& p) {
+            switch (p.number) {
+              case 2:
+                start_ns = p.value;
+                break;
+              case 3:
+                time_ns = p.value;
+                break;
+              case 4:  // as_double and as_int: a oneof, the last wins
+                v = AsDouble(p.value);
+                break;
+              case 6:
+                v = static_cast<double>(static_cast<int64_t>(p.value));
+                break;
+              case 7:
+                AddPointAttr(call, p.bytes);
+                break;
+              case 8:
+                flags = static_cast<uint32_t>(p.value);
+                break;
+            }
+          });
+          if (!point_ok) return;
+          if (NoValue(flags) || !Finite(v) || name.empty()) {
             ++call.dropped;
-            continue;
+            return;
           }
-          int resolution = BuildLabels(call, ri, dp.attributes(), scope);
+          int resolution = BuildLabels(call, ri, call.attrs, scope);
           if (cumulative) {
             DeltaKey(call, ri, kind, name);
-            if (!ToDelta(call.key, dp.start_time_unix_nano(), m.sum().is_monotonic(), v, nullptr,
-                         call.now_ms)) {
+            if (!ToDelta(call.key, start_ns, monotonic, v, nullptr, call.now_ms)) {
               ++call.dropped;
-              continue;
+              return;
             }
           }
           Value value;
           value.number = v;
-          Add(call, ri, kind, TimestampMs(dp.time_unix_nano(), call.now_ms), 0, call.labels, name,
-              unit, resolution, value);
-        }
+          Add(call, ri, kind, TimestampMs(time_ns, call.now_ms), 0, call.labels, name, unit,
+              resolution, value);
+        });
         break;
       }
-      case pm::Metric::kHistogram: {
+      case kHistogramData: {
         // Buckets are not sent (as Go). Cumulative Count and Sum become deltas like a Prometheus
         // summary's (Go sends them cumulative, CC#18245, so CloudWatch adds up running totals);
         // Min and Max stay as reported, there being no way to narrow them to the interval.
-        const bool cumulative =
-            m.histogram().aggregation_temporality() == pm::AGGREGATION_TEMPORALITY_CUMULATIVE;
-        for (const pm::HistogramDataPoint& dp : m.histogram().data_points()) {
-          if (no_value(dp.flags()) || !Finite(dp.sum()) || !Finite(dp.min()) || !Finite(dp.max()) ||
+        bool cumulative = false;
+        if (!ForEachField(call, otlp::kHistogram, data, [&](const WireField& f) {
+              if (f.number == 2) cumulative = static_cast<int32_t>(f.value) == kCumulative;
+            }))
+          return;
+        ForEachField(call, otlp::kHistogram, data, [&](const WireField& f) {
+          HistogramPoint dp;
+          if (f.number != 1 || !ParseHistogramPoint(call, f.bytes, dp)) return;
+          if (NoValue(dp.flags) || !Finite(dp.sum) || !Finite(dp.min) || !Finite(dp.max) ||
               name.empty()) {
             ++call.dropped;
-            continue;
+            return;
           }
-          int resolution = BuildLabels(call, ri, dp.attributes(), scope);
+          int resolution = BuildLabels(call, ri, call.attrs, scope);
           Value value;
           value.type = Value::Type::kStats;
-          value.max = dp.max();
-          value.min = dp.min();
-          value.count = dp.count();
-          value.sum = dp.sum();
+          value.max = dp.max;
+          value.min = dp.min;
+          value.count = dp.count;
+          value.sum = dp.sum;
           if (cumulative) {
             DeltaKey(call, ri, Kind::kHistogram, name);
-            if (!ToDelta(call.key, dp.start_time_unix_nano(), true, value.sum, &value.count,
-                         call.now_ms)) {
+            if (!ToDelta(call.key, dp.start_ns, true, value.sum, &value.count, call.now_ms)) {
               ++call.dropped;
-              continue;
+              return;
             }
           }
-          Add(call, ri, Kind::kHistogram, TimestampMs(dp.time_unix_nano(), call.now_ms), 0,
-              call.labels, name, unit, resolution, value);
-        }
+          Add(call, ri, Kind::kHistogram, TimestampMs(dp.time_ns, call.now_ms), 0, call.labels,
+              name, unit, resolution, value);
+        });
         break;
       }
-      case pm::Metric::kExponentialHistogram:
-        for (const pm::ExponentialHistogramDataPoint& dp :
-             m.exponential_histogram().data_points()) {
-          if (no_value(dp.flags()) || !Finite(dp.sum()) || !Finite(dp.min()) || !Finite(dp.max()) ||
+      case kExponentialHistogramData:
+        ForEachField(call, otlp::kExponentialHistogram, data, [&](const WireField& f) {
+          HistogramPoint dp;
+          if (f.number != 1 || !ParseExponentialPoint(call, f.bytes, dp)) return;
+          if (NoValue(dp.flags) || !Finite(dp.sum) || !Finite(dp.min) || !Finite(dp.max) ||
               name.empty()) {
             ++call.dropped;
-            continue;
+            return;
           }
-          int resolution = BuildLabels(call, ri, dp.attributes(), scope);
-          AddExponential(call, ri, dp, TimestampMs(dp.time_unix_nano(), call.now_ms), name, unit,
+          int resolution = BuildLabels(call, ri, call.attrs, scope);
+          AddExponential(call, ri, dp, TimestampMs(dp.time_ns, call.now_ms), name, unit,
                          resolution);
-        }
+        });
         break;
-      case pm::Metric::kSummary:
-        AddSummary(call, ri, scope, m, name, unit);
-        break;
-      case pm::Metric::DATA_NOT_SET:
+      case kSummaryData:
+        AddSummary(call, ri, scope, data, name, unit);
         break;
     }
   }
@@ -975,34 +1430,33 @@ struct EmfTranslator::Impl {
   // negative ones), split into events of ≤ 100 buckets: the batch index keeps them apart. As
   // CloudWatch adds the events up, Sum goes only to the first, the true Max to the first and the
   // true Min to the last; the others carry their own extreme midpoints.
-  void AddExponential(Call& call, const ResourceInfo& ri,
-                      const pm::ExponentialHistogramDataPoint& dp, int64_t ts,
+  void AddExponential(Call& call, const ResourceInfo& ri, const HistogramPoint& dp, int64_t ts,
                       std::string_view name, std::string_view unit, int resolution) {
-    const double step = std::exp2(-static_cast<double>(dp.scale()));  // log2 of the bucket base
+    const double step = std::exp2(-static_cast<double>(dp.scale));  // log2 of the bucket base
     std::vector<double>& values = call.exp_values;
     std::vector<double>& counts = call.exp_counts;
     values.clear();
     counts.clear();
-    const auto& pos = dp.positive().bucket_counts();
-    for (int i = pos.size() - 1; i >= 0; --i) {
+    const std::vector<uint64_t>& pos = call.positive;
+    for (size_t i = pos.size(); i-- > 0;) {
       if (pos[i] == 0) continue;
-      const double index = static_cast<double>(dp.positive().offset()) + i;
+      const double index = static_cast<double>(dp.positive_offset) + static_cast<double>(i);
       values.push_back((std::exp2(index * step) + std::exp2((index + 1) * step)) / 2);
       counts.push_back(static_cast<double>(pos[i]));
     }
-    if (dp.zero_count() > 0) {
+    if (dp.zero_count > 0) {
       values.push_back(0);
-      counts.push_back(static_cast<double>(dp.zero_count()));
+      counts.push_back(static_cast<double>(dp.zero_count));
     }
-    const auto& neg = dp.negative().bucket_counts();
-    for (int i = 0; i < neg.size(); ++i) {
+    const std::vector<uint64_t>& neg = call.negative;
+    for (size_t i = 0; i < neg.size(); ++i) {
       if (neg[i] == 0) continue;
-      const double index = static_cast<double>(dp.negative().offset()) + i;
+      const double index = static_cast<double>(dp.negative_offset) + static_cast<double>(i);
       values.push_back(-(std::exp2(index * step) + std::exp2((index + 1) * step)) / 2);
       counts.push_back(static_cast<double>(neg[i]));
     }
-    const double max = dp.has_max() ? dp.max() : (values.empty() ? 0 : values.front());
-    const double min = dp.has_min() ? dp.min() : (values.empty() ? 0 : values.back());
+    const double max = dp.has_max ? dp.max : (values.empty() ? 0 : values.front());
+    const double min = dp.has_min ? dp.min : (values.empty() ? 0 : values.back());
     const size_t chunks =
         std::max<size_t>(1, (values.size() + kMaxBucketsPerEvent - 1) / kMaxBucketsPerEvent);
     for (size_t c = 0; c < chunks; ++c) {
@@ -1015,8 +1469,8 @@ struct EmfTranslator::Impl {
       call.buckets.insert(call.buckets.end(), values.begin() + begin, values.begin() + end);
       call.buckets.insert(call.buckets.end(), counts.begin() + begin, counts.begin() + end);
       for (size_t i = begin; i < end; ++i) value.count += static_cast<uint64_t>(counts[i]);
-      if (chunks == 1) value.count = dp.count();
-      value.sum = c == 0 ? dp.sum() : 0;
+      if (chunks == 1) value.count = dp.count;
+      value.sum = c == 0 ? dp.sum : 0;
       value.max = c == 0 ? max : values[begin];
       value.min = c + 1 == chunks ? min : values[end - 1];
       Add(call, ri, Kind::kExponentialHistogram, ts, static_cast<uint32_t>(c), call.labels, name,
@@ -1024,45 +1478,80 @@ struct EmfTranslator::Impl {
     }
   }
 
-  void AddSummary(Call& call, const ResourceInfo& ri, std::string_view scope, const pm::Metric& m,
-                  std::string_view name, std::string_view unit) {
+  // data: the Summary message.
+  void AddSummary(Call& call, const ResourceInfo& ri, std::string_view scope,
+                  std::string_view data, std::string_view name, std::string_view unit) {
     std::string_view sum_name, count_name;
     if (options.detailed_metrics) {
       sum_name = call.NewString().append(name).append("_sum");
       count_name = call.NewString().append(name).append("_count");
     }
-    for (const pm::SummaryDataPoint& dp : m.summary().data_points()) {
-      bool finite = Finite(dp.sum());
-      for (const auto& q : dp.quantile_values())
-        finite = finite && Finite(q.value()) && Finite(q.quantile());
-      if ((dp.flags() & pm::DATA_POINT_FLAGS_NO_RECORDED_VALUE_MASK) != 0 || !finite ||
-          name.empty()) {
+    ForEachField(call, otlp::kSummary, data, [&](const WireField& f) {
+      if (f.number != 1) return;
+      uint64_t start_ns = 0, time_ns = 0, count = 0;
+      double sum = 0;
+      uint32_t flags = 0;
+      call.attrs.clear();
+      std::vector<std::pair<double, double>>& quantiles = call.quantiles;  // (quantile, value)
+      quantiles.clear();
+      const bool point_ok = ForEachField(call, otlp::kSummaryDataPoint, f.bytes, [&](const WireField& p) {
+        switch (p.number) {
+          case 2:
+            start_ns = p.value;
+            break;
+          case 3:
+            time_ns = p.value;
+            break;
+          case 4:
+            count = p.value;
+            break;
+          case 5:
+            sum = AsDouble(p.value);
+            break;
+          case 6: {
+            auto& q = quantiles.emplace_back(0, 0);
+            ForEachField(call, otlp::kValueAtQuantile, p.bytes, [&](const WireField& v) {
+              (v.number == 1 ? q.first : q.second) = AsDouble(v.value);
+            });
+            break;
+          }
+          case 7:
+            AddPointAttr(call, p.bytes);
+            break;
+          case 8:
+            flags = static_cast<uint32_t>(p.value);
+            break;
+        }
+      });
+      if (!point_ok) return;
+      bool finite = Finite(sum);
+      for (const auto& [quantile, value] : quantiles)
+        finite = finite && Finite(value) && Finite(quantile);
+      if (NoValue(flags) || !finite || name.empty()) {
         ++call.dropped;
-        continue;
+        return;
       }
-      int resolution = BuildLabels(call, ri, dp.attributes(), scope);
-      double sum = dp.sum();
-      uint64_t count = dp.count();
+      int resolution = BuildLabels(call, ri, call.attrs, scope);
       // Summaries from the Prometheus receiver carry cumulative sum and count (as Go).
       if (ri.prometheus) {
         DeltaKey(call, ri, Kind::kSummary, name);
-        if (!ToDelta(call.key, dp.start_time_unix_nano(), true, sum, &count, call.now_ms)) {
+        if (!ToDelta(call.key, start_ns, true, sum, &count, call.now_ms)) {
           ++call.dropped;
-          continue;
+          return;
         }
       }
-      const int64_t ts = TimestampMs(dp.time_unix_nano(), call.now_ms);
+      const int64_t ts = TimestampMs(time_ns, call.now_ms);
       if (!options.detailed_metrics) {
         Value value;
         value.type = Value::Type::kStats;
         value.count = count;
         value.sum = sum;
-        if (dp.quantile_values_size() > 0) {
-          value.min = dp.quantile_values(0).value();
-          value.max = dp.quantile_values(dp.quantile_values_size() - 1).value();
+        if (!quantiles.empty()) {
+          value.min = quantiles.front().second;
+          value.max = quantiles.back().second;
         }
         Add(call, ri, Kind::kSummary, ts, 0, call.labels, name, unit, resolution, value);
-        continue;
+        return;
       }
       Value sum_value, count_value;
       sum_value.number = sum;
@@ -1078,15 +1567,15 @@ struct EmfTranslator::Impl {
                                  [](const Label& l, std::string_view k) { return l.key < k; });
       if (at == labels.end() || at->key != "quantile")
         at = labels.insert(at, Label{"quantile", {}});
-      for (const auto& q : dp.quantile_values()) {
+      for (const auto& [quantile, value] : quantiles) {
         std::string& text = call.NewString();
-        AppendShortestDouble(q.quantile(), text);
+        AppendShortestDouble(quantile, text);
         at->value = text;
-        Value value;
-        value.number = q.value();
-        Add(call, ri, Kind::kSummary, ts, 0, labels, name, unit, resolution, value);
+        Value v;
+        v.number = value;
+        Add(call, ri, Kind::kSummary, ts, 0, labels, name, unit, resolution, v);
       }
-    }
+    });
   }
 
   // ---- documents ----
@@ -1287,7 +1776,10 @@ struct EmfTranslator::Impl {
   static constexpr JsonLiteral kMetricsKey = "],\"Metrics\":[";
   static constexpr JsonLiteral kNameKey = "{\"Name\":";
   static constexpr JsonLiteral kUnitKey = ",\"Unit\":";
-  static constexpr JsonLiteral kStorageResolutionKey = ",\"StorageResolution\":";
+  static constexpr JsonLiteral kNoUnit = ",\"Unit\":\"\"";  // the common case, in one append
+  // Storage resolutions are 1 or 60 (BuildLabels): the rest of the metric, ready-made.
+  static constexpr JsonLiteral kResolution1 = ",\"StorageResolution\":1}";
+  static constexpr JsonLiteral kResolution60 = ",\"StorageResolution\":60}";
   static constexpr JsonLiteral kCloudWatchMetricsKey = "{\"CloudWatchMetrics\":";
   static constexpr JsonLiteral kTimestampKey = ",\"Timestamp\":";
 
@@ -1349,11 +1841,17 @@ struct EmfTranslator::Impl {
         if (i != ms[m].entries_begin) w.Char(',');
         w.Literal(kNameKey);
         w.String(e.name);
-        w.Literal(kUnitKey);
-        w.String(e.unit);
-        w.Literal(kStorageResolutionKey);
-        w.Int64(e.storage_resolution);
-        w.Char('}');
+        if (e.unit.empty()) {
+          w.Literal(kNoUnit);
+        } else {
+          w.Literal(kUnitKey);
+          w.String(e.unit);
+        }
+        if (e.storage_resolution == 1) {
+          w.Literal(kResolution1);
+        } else {
+          w.Literal(kResolution60);
+        }
       }
       w.Char(']');
       w.Char('}');
@@ -1425,8 +1923,19 @@ struct EmfTranslator::Impl {
                     uint32_t stream, EmfDocuments& out) {
     // Root members, sorted by key as Go's map marshalling; on equal keys the later kind wins
     // (labels < metric values < prom_metric_type < document fields), as Go fills its map.
+    // The document fields first: sorting before most labels and metric names (lowercase as a
+    // rule), they leave the insertion sort less to move.
     std::vector<Field>& fields = call.fields;
     fields.clear();
+    if (options.version == "0") {
+      fields.push_back({"CloudWatchMetrics", kCloudWatchMetrics, 0});
+      fields.push_back({"Timestamp", kTimestamp, 0});
+      fields.push_back({"Version", kVersion, 0});
+    } else {
+      fields.push_back({"Version", kVersion, 0});
+      fields.push_back({"_aws", kAws, 0});
+    }
+    if (g.prometheus) fields.push_back({"prom_metric_type", kPromType, 0});
     for (uint32_t i = 0; i < g.labels_size; ++i) {
       fields.push_back({call.group_labels[g.labels_begin + i].key, kLabel, g.labels_begin + i});
     }
@@ -1436,16 +1945,8 @@ struct EmfTranslator::Impl {
         fields.push_back({call.entries[e].name, kMetric, e});
       }
     }
-    if (g.prometheus) fields.push_back({"prom_metric_type", kPromType, 0});
-    fields.push_back({"Version", kVersion, 0});
-    if (options.version == "0") {
-      fields.push_back({"CloudWatchMetrics", kCloudWatchMetrics, 0});
-      fields.push_back({"Timestamp", kTimestamp, 0});
-    } else {
-      fields.push_back({"_aws", kAws, 0});
-    }
     std::sort(fields.begin(), fields.end(), [](const Field& a, const Field& b) {
-      if (a.key != b.key) return KeyLess(a.key, b.key);
+      if (const int c = KeyCompare(a.key, b.key)) return c < 0;
       return a.kind != b.kind ? a.kind < b.kind : a.index < b.index;
     });
 
@@ -1457,7 +1958,7 @@ struct EmfTranslator::Impl {
     bool first = true;
     for (size_t i = 0; i < fields.size(); ++i) {
       const Field& f = fields[i];
-      if (i + 1 < fields.size() && fields[i + 1].key == f.key) continue;
+      if (i + 1 < fields.size() && KeyEqual(fields[i + 1].key, f.key)) continue;
       if (!first) w.Char(',');
       first = false;
       w.Key(f.key);
@@ -1498,17 +1999,19 @@ struct EmfTranslator::Impl {
     d.size = d.length - w.extra();
   }
 
-  size_t Translate(const MetricsRequest& request, EmfDocuments& out, int64_t now_ms) {
+  size_t Translate(std::string_view request, EmfDocuments& out, int64_t now_ms,
+                   std::string* error) {
     SweepDeltas(now_ms);
     std::unique_ptr<Call> owned = AcquireCall();
     Call& call = *owned;
     call.now_ms = now_ms;
-    for (const pm::ResourceMetrics& rm : request.resource_metrics()) {
-      const ResourceInfo& ri = Resource(call, rm);
-      for (const pm::ScopeMetrics& sm : rm.scope_metrics()) {
-        for (const pm::Metric& m : sm.metrics()) AddMetric(call, ri, sm.scope().name(), m);
-      }
+    // Documents are written only once the whole request has decoded: a malformed one adds none.
+    if (!AddRequest(call, request)) {
+      if (error) *error = "malformed OTLP metrics request: " + call.error;
+      ReleaseCall(std::move(owned));
+      return 0;
     }
+    if (error) error->clear();
     // Room for the documents, from the size of the last call's.
     const size_t start = out.text.size();
     if (const size_t per_entry = bytes_per_entry.load(std::memory_order_relaxed); per_entry > 0)
@@ -1536,15 +2039,20 @@ EmfTranslator::~EmfTranslator() = default;
 EmfTranslator::EmfTranslator(EmfTranslator&&) noexcept = default;
 EmfTranslator& EmfTranslator::operator=(EmfTranslator&&) noexcept = default;
 
+size_t EmfTranslator::Translate(std::string_view request, EmfDocuments& out, int64_t now_ms,
+                                std::string* error) {
+  return impl_->Translate(request, out, now_ms, error);
+}
+
 size_t EmfTranslator::Translate(const MetricsRequest& request, EmfDocuments& out, int64_t now_ms) {
-  return impl_->Translate(request, out, now_ms);
+  return Translate(request.SerializeAsString(), out, now_ms);
 }
 
 size_t EmfTranslator::Translate(const MetricsRequest& request, std::vector<EmfEvent>& out,
                                 int64_t now_ms) {
   EmfDocuments docs;
   docs.escaped = false;
-  const size_t dropped = impl_->Translate(request, docs, now_ms);
+  const size_t dropped = Translate(request, docs, now_ms);
   out.reserve(out.size() + docs.documents.size());
   for (const EmfDocuments::Document& d : docs.documents) {
     EmfEvent& e = out.emplace_back();

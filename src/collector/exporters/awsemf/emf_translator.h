@@ -92,14 +92,26 @@ class EmfTranslator {
   EmfTranslator(EmfTranslator&&) noexcept;
   EmfTranslator& operator=(EmfTranslator&&) noexcept;
 
-  // Appends one event per group of data points (§5.2 grouping). Returns the number of data points
-  // dropped (no recorded value, NaN/Inf, the first cumulative point used as a baseline, unmatched
-  // declarations, duplicate names within a group). now_ms: the time used when a data point has
-  // none, and the clock of the cumulative → delta state. Thread-safe (that state is shared and
-  // locked; entries unseen for 5 minutes expire).
-  size_t Translate(const MetricsRequest& request, std::vector<EmfEvent>& out, int64_t now_ms);
-  // The same documents, appended to out in out.escaped's form.
+  // Appends the documents of an encoded ExportMetricsServiceRequest to out in out.escaped's form,
+  // one per group of data points (§5.2 grouping), reading the bytes directly (no libprotobuf
+  // message). Returns the number of data points dropped (no recorded value, NaN/Inf, the first
+  // cumulative point used as a baseline, unmatched declarations, duplicate names within a group).
+  // now_ms: the time used when a data point has none, and the clock of the cumulative → delta
+  // state. Thread-safe (that state is shared and locked; entries unseen for 5 minutes expire).
+  //
+  // Malformed bytes (truncated, a bad length or tag) append nothing and return 0, with *error
+  // (when given) saying what is wrong; else *error is cleared. Cumulative points read before the
+  // fault may have moved the delta state. Fields the translator does not read are skipped
+  // unchecked and strings are not checked for UTF-8, so some requests libprotobuf rejects
+  // translate (bad UTF-8 is written as U+FFFD); a varint past 64 bits is an error where
+  // libprotobuf drops the excess bits. Otherwise the documents are those of libprotobuf's reading
+  // of the bytes (a known field with another wire type is an unknown field, skipped).
+  size_t Translate(std::string_view request, EmfDocuments& out, int64_t now_ms,
+                   std::string* error = nullptr);
+  // The same for a message (serialized, then translated as above).
   size_t Translate(const MetricsRequest& request, EmfDocuments& out, int64_t now_ms);
+  // The same, as EmfEvents of plain documents.
+  size_t Translate(const MetricsRequest& request, std::vector<EmfEvent>& out, int64_t now_ms);
 
  private:
   struct Impl;
