@@ -27,7 +27,7 @@ void ProtoWriter::ShiftPayload(Mark& mark, size_t length, size_t needed) {
   mark.content_start = static_cast<size_t>(static_cast<ptrdiff_t>(mark.content_start) + delta);
 }
 
-bool ProtoReader::ReadVarint(const char*& p, const char* end, uint64_t& v) noexcept {
+bool ProtoReader::ReadLongVarint(const char*& p, const char* end, uint64_t& v) noexcept {
   uint64_t result = 0;
   for (int shift = 0; shift < 70; shift += 7) {
     if (p == end) return false;
@@ -40,53 +40,6 @@ bool ProtoReader::ReadVarint(const char*& p, const char* end, uint64_t& v) noexc
       return true;
     }
   }
-  return false;
-}
-
-bool ProtoReader::Next(Field& field) noexcept {
-  if (!ok_ || p_ == end_) return false;
-  uint64_t tag;
-  if (!ReadVarint(p_, end_, tag) || (tag >> 3) == 0 || (tag >> 3) > kMaxFieldNumber) {
-    ok_ = false;
-    return false;
-  }
-  field.number = static_cast<uint32_t>(tag >> 3);
-  field.type = static_cast<WireType>(tag & 7);
-  field.value = 0;
-  field.bytes = {};
-  const size_t left = static_cast<size_t>(end_ - p_);
-  switch (field.type) {
-    case WireType::kVarint:
-      if (!ReadVarint(p_, end_, field.value)) break;
-      return true;
-    case WireType::kFixed64:
-      if (left < 8) break;
-      std::memcpy(&field.value, p_, 8);
-      if constexpr (std::endian::native == std::endian::big)
-        field.value = __builtin_bswap64(field.value);
-      p_ += 8;
-      return true;
-    case WireType::kFixed32: {
-      if (left < 4) break;
-      uint32_t v;
-      std::memcpy(&v, p_, 4);
-      if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap32(v);
-      field.value = v;
-      p_ += 4;
-      return true;
-    }
-    case WireType::kLengthDelimited: {
-      uint64_t length;
-      if (!ReadVarint(p_, end_, length)) break;
-      if (length > static_cast<uint64_t>(end_ - p_)) break;
-      field.bytes = std::string_view(p_, static_cast<size_t>(length));
-      p_ += length;
-      return true;
-    }
-    default:  // groups and the undefined wire types 6 and 7
-      break;
-  }
-  ok_ = false;
   return false;
 }
 

@@ -247,13 +247,67 @@ class ProtoReader {
       : p_(data.data()), end_(data.data() + data.size()) {}
 
   // Reads the next field into field. Returns false at the end of the data or on malformed input.
-  bool Next(Field& field) noexcept;
+  // Inline, as ReadVarint: decoders call them for every field, and most tags and lengths are one
+  // byte.
+  bool Next(Field& field) noexcept {
+    if (!ok_ || p_ == end_) return false;
+    uint64_t tag;
+    if (!ReadVarint(p_, end_, tag) || (tag >> 3) == 0 || (tag >> 3) > kMaxFieldNumber) {
+      ok_ = false;
+      return false;
+    }
+    field.number = static_cast<uint32_t>(tag >> 3);
+    field.type = static_cast<WireType>(tag & 7);
+    field.value = 0;
+    field.bytes = {};
+    const size_t left = static_cast<size_t>(end_ - p_);
+    switch (field.type) {
+      case WireType::kVarint:
+        if (!ReadVarint(p_, end_, field.value)) break;
+        return true;
+      case WireType::kFixed64:
+        if (left < 8) break;
+        std::memcpy(&field.value, p_, 8);
+        if constexpr (std::endian::native == std::endian::big) field.value = __builtin_bswap64(field.value);
+        p_ += 8;
+        return true;
+      case WireType::kFixed32: {
+        if (left < 4) break;
+        uint32_t v;
+        std::memcpy(&v, p_, 4);
+        if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap32(v);
+        field.value = v;
+        p_ += 4;
+        return true;
+      }
+      case WireType::kLengthDelimited: {
+        uint64_t length;
+        if (!ReadVarint(p_, end_, length)) break;
+        if (length > static_cast<uint64_t>(end_ - p_)) break;
+        field.bytes = std::string_view(p_, static_cast<size_t>(length));
+        p_ += length;
+        return true;
+      }
+      default:  // groups and the undefined wire types 6 and 7
+        break;
+    }
+    ok_ = false;
+    return false;
+  }
   bool ok() const noexcept { return ok_; }
 
   // Decodes one varint from [p, end), advancing p. False when truncated or longer than 10 bytes.
-  static bool ReadVarint(const char*& p, const char* end, uint64_t& v) noexcept;
+  static bool ReadVarint(const char*& p, const char* end, uint64_t& v) noexcept {
+    if (p != end && static_cast<uint8_t>(*p) < 0x80) {
+      v = static_cast<uint8_t>(*p++);
+      return true;
+    }
+    return ReadLongVarint(p, end, v);
+  }
 
  private:
+  static bool ReadLongVarint(const char*& p, const char* end, uint64_t& v) noexcept;
+
   const char* p_;
   const char* end_;
   bool ok_ = true;
