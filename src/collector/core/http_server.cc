@@ -22,6 +22,7 @@
 #include <set>
 #include <string_view>
 #include <thread>
+#include <type_traits>
 
 #include "adot/api/propagation/text_map.h"  // AsciiLower, EqualsIgnoreCase
 #include "collector/core/logger.h"
@@ -69,9 +70,12 @@ class Session {
 };
 
 struct HttpServer::Impl {
+  Impl(HttpServerOptions o, Handler h)
+      : options(std::move(o)), handler(std::move(h)), ioc(options.threads > 1 ? BOOST_ASIO_CONCURRENCY_HINT_DEFAULT : 1) {}
+
   HttpServerOptions options;
   Handler handler;
-  asio::io_context ioc;
+  asio::io_context ioc;  // told when it has one thread: handlers it posts to itself then skip the lock
   std::optional<asio::ssl::context> tls;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<tcp::acceptor> acceptors;
@@ -168,6 +172,11 @@ class Http1Session : public Session, public std::enable_shared_from_this<Http1Se
     // Beast reads as much as the buffer has room for (at least 512 bytes): without room a 50 KB
     // request took ~90 reads, each with its epoll wait and timer update.
     buffer_.reserve(64 << 10);
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      beast::error_code ec;
+      Tcp(stream_).socket().non_blocking(true, ec);  // for Write's direct write; failing, it is skipped
+      direct_writes_ = !ec;
+    }
   }
 
   void Run() { Read(); }
@@ -236,13 +245,32 @@ class Http1Session : public Session, public std::enable_shared_from_this<Http1Se
     FormatResponseHead(r, keep_alive, version, head_);
     body_ = std::move(r.body);
     if (Bodiless(r.status)) body_.clear();
-    const std::array<asio::const_buffer, 2> out{asio::buffer(head_), asio::buffer(body_)};
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      // An answer almost always fits the socket's send buffer: written here at once, without an
+      // asynchronous operation and the timer that guards it. What does not fit goes on below.
+      beast::error_code ec;
+      const size_t written =
+          direct_writes_ ? Tcp(stream_).socket().write_some(std::array{asio::buffer(head_), asio::buffer(body_)}, ec) : 0;
+      if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return Close();
+      if (written == head_.size() + body_.size()) return Written(keep_alive);
+      if (written >= head_.size()) {
+        body_.erase(0, written - head_.size());
+        head_.clear();
+      } else {
+        head_.erase(0, written);
+      }
+    }
     Tcp(stream_).expires_after(std::chrono::seconds(30));
-    asio::async_write(stream_, out, [self = this->shared_from_this(), keep_alive](beast::error_code ec, size_t) {
-      if (ec) return self->Close();
-      if (!keep_alive) return self->Linger();
-      self->Read();
-    });
+    asio::async_write(stream_, std::array{asio::buffer(head_), asio::buffer(body_)},
+                      [self = this->shared_from_this(), keep_alive](beast::error_code ec, size_t) {
+                        if (ec) return self->Close();
+                        self->Written(keep_alive);
+                      });
+  }
+
+  void Written(bool keep_alive) {
+    if (!keep_alive) return Linger();
+    Read();
   }
 
   // The answer is out and the connection ends: half-close, then read and discard what the client
@@ -273,6 +301,7 @@ class Http1Session : public Session, public std::enable_shared_from_this<Http1Se
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string head_, body_;  // the response being written (one at a time)
+  bool direct_writes_ = false;
   HttpServer::Impl* server_;  // outlives every session: its io_context owns their handlers
   bool reading_ = false;
 };
@@ -672,10 +701,8 @@ void HttpServer::Impl::Accept(tcp::acceptor& acceptor) {
   }
 }
 
-HttpServer::HttpServer(HttpServerOptions options, Handler handler) : impl_(std::make_shared<Impl>()) {
-  impl_->options = std::move(options);
-  impl_->handler = std::move(handler);
-}
+HttpServer::HttpServer(HttpServerOptions options, Handler handler)
+    : impl_(std::make_shared<Impl>(std::move(options), std::move(handler))) {}
 
 HttpServer::~HttpServer() { Stop(std::chrono::steady_clock::now()); }
 
