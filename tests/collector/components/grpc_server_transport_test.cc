@@ -727,6 +727,34 @@ TEST(HttpServerHttp1Test, PipelinedKeepAliveThenCloseThenHttp10) {
   server.Stop(Clock::now() + 2s);
 }
 
+// An answer larger than the socket's send buffer, to a client that reads late: what the direct
+// write leaves goes out asynchronously, all of it, and the connection serves the next request.
+TEST(HttpServerHttp1Test, AnswerLargerThanTheSendBufferArrivesWhole) {
+  HttpServerOptions o;
+  o.endpoint = "127.0.0.1:0";
+  std::string big(16 << 20, 'x');
+  for (size_t i = 0; i < big.size(); i += 4096) big[i] = static_cast<char>('a' + (i / 4096) % 26);
+  HttpServer server(o, [&](const HttpServerRequest& q, HttpServerResponse& s) { s.body = q.target == "/big" ? big : "small"; });
+  ASSERT_TRUE(server.Start().ok());
+  int fd = RawConnect(server.port());
+  SetTimeout(fd, 5000);
+  const std::string requests = "GET /big HTTP/1.1\r\nHost: x\r\n\r\nGET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  ASSERT_EQ(::write(fd, requests.data(), requests.size()), ssize_t(requests.size()));
+  std::this_thread::sleep_for(200ms);  // the server's direct write fills the buffer meanwhile
+  const std::string answer = ReadAll(fd);
+  ::close(fd);
+  const std::string head = "HTTP/1.1 200 OK\r\nServer: adot-collector\r\nContent-Type: text/plain\r\nContent-Length: " +
+                           std::to_string(big.size()) + "\r\n\r\n";
+  const std::string next =
+      "HTTP/1.1 200 OK\r\nServer: adot-collector\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n"
+      "Connection: close\r\n\r\nsmall";
+  ASSERT_EQ(answer.substr(0, head.size()), head);
+  ASSERT_EQ(answer.size(), head.size() + big.size() + next.size());  // sizes only: no 16 MiB in a failure
+  EXPECT_TRUE(answer.compare(head.size(), big.size(), big) == 0) << "the body differs";
+  EXPECT_EQ(answer.substr(head.size() + big.size()), next);
+  server.Stop(Clock::now() + 2s);
+}
+
 }  // namespace stop_test
 
 }  // namespace
