@@ -35,7 +35,7 @@ pin_coll=() pin_load=()
 if (($(nproc) >= 2)) && command -v taskset >/dev/null; then pin_coll=(taskset -c 0); pin_load=(taskset -c 1); fi
 work=$(mktemp -d /tmp/adot-xray-bench-XXXXXX)
 pids=()
-trap 'for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+trap 'for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"' EXIT
 tck=$(getconf CLK_TCK)
 cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 kv() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1 == k { print $2 }'; }
