@@ -31,33 +31,26 @@ constexpr int64_t kNowMs = 1700000999000;
 
 // ---- encoding by hand ----
 
-std::string Len(uint32_t field, std::string_view payload) {
+// One field alone, as write(ProtoWriter&) encodes it.
+template <typename Write>
+std::string Encoded(Write&& write) {
   std::string s;
   ProtoWriter w(s);
-  w.WriteString(field, payload);
+  write(w);
   w.Finish();
   return s;
+}
+std::string Len(uint32_t field, std::string_view payload) {
+  return Encoded([&](ProtoWriter& w) { w.WriteString(field, payload); });
 }
 std::string Varint(uint32_t field, uint64_t v) {
-  std::string s;
-  ProtoWriter w(s);
-  w.WriteVarint(field, v);
-  w.Finish();
-  return s;
+  return Encoded([&](ProtoWriter& w) { w.WriteVarint(field, v); });
 }
 std::string Fixed64(uint32_t field, uint64_t v) {
-  std::string s;
-  ProtoWriter w(s);
-  w.WriteFixed64(field, v);
-  w.Finish();
-  return s;
+  return Encoded([&](ProtoWriter& w) { w.WriteFixed64(field, v); });
 }
 std::string Fixed32(uint32_t field, uint32_t v) {
-  std::string s;
-  ProtoWriter w(s);
-  w.WriteFixed32(field, v);
-  w.Finish();
-  return s;
+  return Encoded([&](ProtoWriter& w) { w.WriteFixed32(field, v); });
 }
 std::string Double(uint32_t field, double v) { return Fixed64(field, std::bit_cast<uint64_t>(v)); }
 
